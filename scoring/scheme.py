@@ -212,7 +212,7 @@ def parse_scheme(data: dict[str, Any], source: str) -> Scheme:
         if code in {s.code for s in sections}:
             raise SchemeError(f"{sw}code: section {code!r} appears twice")
         sections.append(SectionRule(code=code, name=str(raw.get("name", code)),
-                                    questions=questions, rule=rule,  # type: ignore[arg-type]
+                                    questions=questions, rule=rule,
                                     max_points=max_points, min_points=min_points,
                                     options=tuple(options)))
     tie_break = data.get("tie_break", ["total", *[s.code for s in sections]])

@@ -1,0 +1,51 @@
+"""The ``seleksi`` command line: thin commands that parse, call a service and print.
+
+Every command has ``--help`` and exits non-zero with a one-line reason on error (an import
+refused for several rows lists every row below that line).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from question_bank.errors import BankError, SealError
+from scoring.exceptions import SchemeError
+
+EXPECTED_ERRORS = (BankError, SealError, SchemeError, OSError, ValueError)
+
+
+class SeleksiGroup(click.Group):
+    """A click group that turns the project's expected errors into a clean exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EXPECTED_ERRORS as exc:
+            message = str(exc) or exc.__class__.__name__
+            if isinstance(exc, OSError) and exc.filename:
+                message = f"{exc.filename}: {exc.strerror}"
+            click.echo(f"seleksi: error: {message}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=SeleksiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="seleksi")
+def main() -> None:
+    """Seleksi: computer-based recruitment exams with live, verifiable results.
+
+    State lives in $SELEKSI_INSTANCE (default ./instance): the SQLite database unless
+    DATABASE_URL names PostgreSQL, the keys, and media.
+    """
+
+
+def _register() -> None:
+    from exam_server.cli import bank, demo, exam, keys, papers
+
+    for module in (keys, bank, exam, papers, demo):
+        main.add_command(module.group)
+
+
+_register()

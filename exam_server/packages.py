@@ -1,0 +1,208 @@
+"""Sealed packages: build one from the bank and an exam, import one into the exam server.
+
+Only two things cross from the bank to the exam server: the sealed package file and, at
+session start, its release key (ARCHITECTURE.md). Importing stores the roster in the clear
+(the site needs it for check-in) and the papers still encrypted, one ciphertext per session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server import bank_store
+from exam_server.audit import append_audit
+from exam_server.db import transaction
+from exam_server.exams import exam_definition
+from exam_server.models import Exam, ExamSession, Participant, SealedPackage, SealedSession
+from question_bank.blueprint import check_blueprint
+from question_bank.errors import BankError, SealError
+from question_bank.exposure import ExposureReport, exposure_report
+from question_bank.keys import load_master_secret, load_signing_key
+from question_bank.papers import BankSnapshot, build_papers
+from question_bank.roster import read_roster
+from question_bank.sealing import read_manifest, seal_package, verify_package
+from question_bank.sealing_format import Manifest, manifest_to_data, split_container
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
+    """A sealed package's bytes and what went into it."""
+
+    data: bytes
+    exam_id: str
+    participants: int
+    sessions: tuple[str, ...]
+    bank_sha256: str
+    exposure: ExposureReport
+
+
+def build_package(factory: sessionmaker[Session], *, exam_id: str, roster_path: Path,
+                  seed: str, keys_folder: Path, actor: str,
+                  created: datetime | None = None) -> BuiltPackage:
+    """Build every participant's paper for an exam and seal them into one package.
+
+    The papers come from the approved bank as it is now (its snapshot hash goes into the
+    manifest); the roster file names the participants and their sessions.
+    """
+    if not seed.strip():
+        raise BankError("--seed: the exam seed must not be empty")
+    definition = exam_definition(factory, exam_id)
+    pool = bank_store.approved_pool(factory)
+    check_blueprint(definition.blueprint, pool)
+    snapshot = BankSnapshot(pool, definition.blueprint)
+    roster = read_roster(roster_path, [s.id for s in definition.sessions],
+                         definition.scheme.categories)
+    papers = build_papers(seed, [r.participant for r in roster], snapshot)
+    data = seal_package(definition, roster, papers, snapshot, load_master_secret(keys_folder),
+                        load_signing_key(keys_folder), created or datetime.now(UTC))
+    with transaction(factory) as db:
+        append_audit(db, actor=actor, action="papers.build", subject=exam_id,
+                     details={"participants": len(roster), "bank_sha256": snapshot.sha256,
+                              "seed_sha256": hashlib.sha256(seed.encode()).hexdigest(),
+                              "package_sha256": hashlib.sha256(data).hexdigest()})
+    return BuiltPackage(data=data, exam_id=exam_id, participants=len(roster),
+                        sessions=tuple(s.id for s in definition.sessions),
+                        bank_sha256=snapshot.sha256, exposure=exposure_report(papers, snapshot))
+
+
+def keys_for_sessions(data: bytes, public_key: Ed25519PublicKey,
+                      keys: Sequence[bytes]) -> dict[str, bytes]:
+    """Match release keys to the sessions they open (each key opens exactly one)."""
+    manifest = read_manifest(data, public_key)
+    matched: dict[str, bytes] = {}
+    for n, key in enumerate(keys, start=1):
+        for entry in manifest.sessions:
+            try:
+                verify_package(data, public_key, {entry.id: key})
+            except SealError as exc:
+                if "wrong release key" in str(exc):
+                    continue
+                raise
+            matched[entry.id] = key
+            break
+        else:
+            raise SealError(f"--key #{n}: opens no session of this package (sessions: "
+                            f"{', '.join(s.id for s in manifest.sessions)})")
+    return matched
+
+
+@dataclass(frozen=True)
+class ImportedPackage:
+    """What ``import_package`` did."""
+
+    exam_id: str
+    sessions: int
+    participants: int
+    unchanged: bool
+    replaced: bool
+
+
+def import_package(factory: sessionmaker[Session], data: bytes, public_key: Ed25519PublicKey,
+                   *, actor: str, source: str) -> ImportedPackage:
+    """Verify a sealed package and store it: roster in the clear, papers still sealed.
+
+    The same file twice changes nothing. A new package for an exam replaces the previous
+    one while every session is still scheduled; once a session has been opened it is refused.
+    """
+    manifest = read_manifest(data, public_key)
+    raw, signature, start = split_container(data)
+    file_sha256 = hashlib.sha256(data).hexdigest()
+    with transaction(factory) as db:
+        if db.scalar(select(SealedPackage.id).where(SealedPackage.file_sha256 == file_sha256)):
+            return ImportedPackage(manifest.exam_id, len(manifest.sessions),
+                                   len(manifest.roster), unchanged=True, replaced=False)
+        exam = _exam_for(db, manifest, source)
+        sessions = _sync_sessions(db, manifest, source)
+        replaced = _drop_previous(db, manifest.exam_id, source)
+        _sync_roster(db, manifest, sessions)
+        package = SealedPackage(exam_id=exam.id, file_sha256=file_sha256,
+                                manifest=manifest_to_data(manifest), signature=signature,
+                                bank_snapshot_sha256=manifest.bank_sha256, imported_by=actor)
+        db.add(package)
+        db.flush()
+        position = start
+        for entry in manifest.sessions:
+            ciphertext = data[position:position + entry.length]
+            position += entry.length
+            db.add(SealedSession(sealed_package_id=package.id, session_id=sessions[entry.id].id,
+                                 nonce=entry.nonce, ciphertext=ciphertext,
+                                 ciphertext_sha256=entry.sha256))
+        append_audit(db, actor=actor, action="papers.import", subject=manifest.exam_id,
+                     details={"file": source, "sha256": file_sha256, "replaced": replaced,
+                              "manifest_sha256": hashlib.sha256(raw).hexdigest(),
+                              "sessions": [s.id for s in manifest.sessions],
+                              "participants": len(manifest.roster)})
+    return ImportedPackage(manifest.exam_id, len(manifest.sessions), len(manifest.roster),
+                           unchanged=False, replaced=replaced)
+
+
+def _exam_for(db: Session, manifest: Manifest, source: str) -> Exam:
+    exam = db.get(Exam, manifest.exam_id)
+    if exam is None:
+        exam = Exam(id=manifest.exam_id, name=manifest.exam_name, scheme=manifest.scheme_id,
+                    definition={"package": source},
+                    definition_sha256=manifest.exam_source_sha256)
+        db.add(exam)
+    elif exam.definition_sha256 != manifest.exam_source_sha256:
+        raise SealError(f"{source}: built from another definition of exam {exam.id} than the "
+                        f"one loaded here (definition {manifest.exam_source_sha256[:12]}… vs "
+                        f"{exam.definition_sha256[:12]}…); nothing imported")
+    return exam
+
+
+def _sync_sessions(db: Session, manifest: Manifest, source: str) -> dict[str, ExamSession]:
+    rows = {s.code: s for s in db.scalars(
+        select(ExamSession).where(ExamSession.exam_id == manifest.exam_id))}
+    for entry in manifest.sessions:
+        row = rows.get(entry.id)
+        if row is None:
+            row = ExamSession(exam_id=manifest.exam_id, code=entry.id, state="scheduled",
+                              site=entry.site, room=entry.room, starts_at=entry.starts_at,
+                              duration_minutes=entry.duration_minutes)
+            db.add(row)
+            rows[entry.id] = row
+        elif row.state != "scheduled":
+            raise SealError(f"{source}: session {entry.id} is already {row.state}; its papers "
+                            f"cannot be replaced now; nothing imported")
+    db.flush()
+    return rows
+
+
+def _drop_previous(db: Session, exam_id: str, source: str) -> bool:
+    previous = db.scalars(select(SealedPackage.id)
+                          .where(SealedPackage.exam_id == exam_id)).all()
+    if not previous:
+        return False
+    db.execute(delete(SealedSession).where(SealedSession.sealed_package_id.in_(previous)))
+    db.execute(delete(SealedPackage).where(SealedPackage.id.in_(previous)))
+    return True
+
+
+def _sync_roster(db: Session, manifest: Manifest, sessions: dict[str, ExamSession]) -> None:
+    existing = {p.number: p for p in db.scalars(
+        select(Participant).where(Participant.exam_id == manifest.exam_id))}
+    for row in manifest.roster:
+        p = existing.pop(row.participant, None)
+        if p is None:
+            db.add(Participant(exam_id=manifest.exam_id, session_id=sessions[row.session].id,
+                               number=row.participant, name=row.name, formation=row.formation,
+                               category=row.category))
+        else:
+            p.session_id, p.name = sessions[row.session].id, row.name
+            p.formation, p.category = row.formation, row.category
+    for p in existing.values():
+        db.delete(p)
+
+
+def package_count(factory: sessionmaker[Session]) -> int:
+    """How many sealed packages this instance holds."""
+    with factory() as db:
+        return int(db.scalar(select(func.count()).select_from(SealedPackage)) or 0)

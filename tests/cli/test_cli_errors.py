@@ -1,0 +1,84 @@
+"""Bad input on the command line: a clear one-line reason, non-zero exit, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.conftest import EXAMPLE, Run, write_roster
+
+
+def test_every_command_has_help(seleksi: Run) -> None:
+    for args in (["--help"], ["keys", "init", "--help"], ["bank", "sample", "--help"],
+                 ["bank", "import", "--help"], ["bank", "export", "--help"],
+                 ["exam", "load", "--help"], ["papers", "build", "--help"],
+                 ["papers", "verify", "--help"], ["papers", "release-key", "--help"],
+                 ["papers", "import", "--help"], ["demo", "--help"]):
+        assert "Usage: seleksi" in seleksi(*args).stdout
+
+
+def test_keys_are_never_overwritten(seleksi: Run, tmp_path: Path) -> None:
+    seleksi("keys", "init")
+    before = (tmp_path / "instance" / "keys" / "master.secret").read_bytes()
+    refused = seleksi("keys", "init", ok=False)
+    assert refused.stderr.startswith("seleksi: error:")
+    assert "master.secret" in refused.stderr or "bank.key" in refused.stderr
+    assert (tmp_path / "instance" / "keys" / "master.secret").read_bytes() == before
+
+
+def test_bad_bank_file_lists_every_row_and_writes_nothing(seleksi: Run, tmp_path: Path) -> None:
+    bank = tmp_path / "bank.csv"
+    seleksi("bank", "sample", "--items", "20", "--out", bank)
+    seleksi("bank", "import", bank)
+    lines = bank.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    # break two rows: an unknown section, and (for the last row) an empty stem
+    lines[3] = lines[3].replace(",TWK,", ",XYZ,", 1).replace(",TIU,", ",XYZ,", 1).replace(
+        ",TKP,", ",XYZ,", 1)
+    bad = tmp_path / "soal.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused = seleksi("bank", "import", bad, ok=False)
+    assert "soal.csv row 4, column" in refused.stderr
+    assert "unknown section 'XYZ'" in refused.stderr
+    assert "section" in header
+    # nothing of the refused file was written: the bank is as before
+    assert "20 unchanged" in seleksi("bank", "import", bank).stdout
+
+
+def test_short_bank_names_the_cell(seleksi: Run, tmp_path: Path) -> None:
+    seleksi("keys", "init")
+    bank = tmp_path / "bank.json"
+    seleksi("bank", "sample", "--items", "150", "--out", bank)
+    seleksi("bank", "import", bank)
+    seleksi("exam", "load", EXAMPLE)
+    roster = write_roster(tmp_path / "p.csv", 3)
+    refused = seleksi("papers", "build", "--exam", "skd-2024-demo", "--participants", roster,
+                      "--seed", "x", "--out", tmp_path / "x.seal", ok=False)
+    assert "short by" in refused.stderr
+    assert not (tmp_path / "x.seal").exists()
+
+
+def test_unknown_exam_and_session(seleksi: Run, tmp_path: Path) -> None:
+    seleksi("keys", "init")
+    roster = write_roster(tmp_path / "p.csv", 3)
+    refused = seleksi("papers", "build", "--exam", "nope", "--participants", roster,
+                      "--seed", "x", "--out", tmp_path / "x.seal", ok=False)
+    assert "no exam 'nope'" in refused.stderr
+
+
+def test_wrong_public_key_is_refused(seleksi: Run, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    from tests.cli.conftest import make_runner
+
+    make_runner(other, None)("keys", "init")
+    seleksi("keys", "init")
+    bank = tmp_path / "bank.json"
+    seleksi("bank", "sample", "--items", "600", "--out", bank)
+    seleksi("bank", "import", bank)
+    seleksi("exam", "load", EXAMPLE)
+    seal = tmp_path / "exam.seal"
+    seleksi("papers", "build", "--exam", "skd-2024-demo", "--participants",
+            write_roster(tmp_path / "p.csv", 2), "--seed", "x", "--out", seal)
+    refused = seleksi("papers", "verify", seal, "--pubkey", other / "keys" / "bank.pub", ok=False)
+    assert "signature" in refused.stderr
+    refused = seleksi("papers", "release-key", seal, "--session", "NOPE", ok=False)
+    assert "no session 'NOPE'" in refused.stderr
