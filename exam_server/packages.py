@@ -8,28 +8,34 @@ session start, its release key (ARCHITECTURE.md). Importing stores the roster in
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server import bank_store
 from exam_server.audit import append_audit
-from exam_server.db import transaction
+from exam_server.db import reading, transaction
 from exam_server.exams import exam_definition
 from exam_server.models import Exam, ExamSession, Participant, SealedPackage, SealedSession
 from question_bank.blueprint import check_blueprint
 from question_bank.errors import BankError, SealError
 from question_bank.exposure import ExposureReport, exposure_report
 from question_bank.keys import load_master_secret, load_signing_key
+from question_bank.model import canonical_json
 from question_bank.papers import BankSnapshot, build_papers
 from question_bank.roster import read_roster
 from question_bank.sealing import read_manifest, seal_package, verify_package
-from question_bank.sealing_format import Manifest, manifest_to_data, split_container
+from question_bank.sealing_format import (
+    Manifest,
+    pack_header,
+    split_container,
+)
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ def import_package(factory: sessionmaker[Session], data: bytes, public_key: Ed25
         replaced = _drop_previous(db, manifest.exam_id, source)
         _sync_roster(db, manifest, sessions)
         package = SealedPackage(exam_id=exam.id, file_sha256=file_sha256,
-                                manifest=manifest_to_data(manifest), signature=signature,
+                                manifest=json.loads(raw), signature=signature,
                                 bank_snapshot_sha256=manifest.bank_sha256, imported_by=actor)
         db.add(package)
         db.flush()
@@ -202,7 +208,20 @@ def _sync_roster(db: Session, manifest: Manifest, sessions: dict[str, ExamSessio
         db.delete(p)
 
 
-def package_count(factory: sessionmaker[Session]) -> int:
-    """How many sealed packages this instance holds."""
-    with factory() as db:
-        return int(db.scalar(select(func.count()).select_from(SealedPackage)) or 0)
+def stored_package(factory: sessionmaker[Session], exam_id: str) -> bytes:
+    """The exam's imported package, byte for byte as it was sealed, rebuilt from the database.
+
+    Opening a session goes through this, so the signature and every hash are checked again
+    against what the database holds: a row altered after import is caught at opening.
+    """
+    with reading(factory) as db:
+        package = db.scalar(select(SealedPackage).where(SealedPackage.exam_id == exam_id))
+        if package is None:
+            raise SealError(f"exam {exam_id} has no imported package; run "
+                            f"`seleksi papers import FILE` first")
+        payloads = {s.session_id: s.ciphertext for s in package.sessions}
+        codes = dict(db.execute(select(ExamSession.code, ExamSession.id)
+                                .where(ExamSession.exam_id == exam_id)).all())
+        raw = canonical_json(package.manifest)
+        ordered = [payloads[codes[s["id"]]] for s in package.manifest["sessions"]]
+        return b"".join([pack_header(raw), raw, package.signature, *ordered])
