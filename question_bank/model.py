@@ -11,10 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from collections.abc import Mapping
 
 from scoring.scheme import SectionRule
 
