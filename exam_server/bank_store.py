@@ -251,6 +251,13 @@ def export_bank(factory: Factory) -> BankFile:
     return BankFile(items=items, media=media)
 
 
+def media_for(factory: Factory, hashes: Iterable[str]) -> dict[str, tuple[str, bytes]]:
+    """The stored images with these content hashes, as ``sha256 -> (mime, bytes)``."""
+    with reading(factory_of(factory)) as session:
+        rows = _load(session, Media, Media.sha256, sorted(set(hashes)))
+        return {m.sha256: (m.mime, m.data) for m in rows}
+
+
 def item_history(factory: Factory, item_id: str) -> list[tuple[int, str, str]]:
     """Every version of an item, oldest first, as ``(version, status, content_hash)``."""
     with reading(factory_of(factory)) as session:

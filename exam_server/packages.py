@@ -67,8 +67,9 @@ def build_package(factory: sessionmaker[Session], *, exam_id: str, roster_path: 
     roster = read_roster(roster_path, [s.id for s in definition.sessions],
                          definition.scheme.categories)
     papers = build_papers(seed, [r.participant for r in roster], snapshot)
+    media = bank_store.media_for(factory, {h for v in pool for h in v.item.image_refs()})
     data = seal_package(definition, roster, papers, snapshot, load_master_secret(keys_folder),
-                        load_signing_key(keys_folder), created or datetime.now(UTC))
+                        load_signing_key(keys_folder), created or datetime.now(UTC), media=media)
     with transaction(factory) as db:
         append_audit(db, actor=actor, action="papers.build", subject=exam_id,
                      details={"participants": len(roster), "bank_sha256": snapshot.sha256,

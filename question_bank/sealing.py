@@ -67,6 +67,7 @@ class SessionContent:
 
     items: dict[str, ItemVersion]
     papers: dict[str, Paper]
+    media: dict[str, tuple[str, bytes]]
 
 
 @dataclass(frozen=True)
@@ -101,8 +102,12 @@ def _roster_rows(exam: ExamDefinition, roster: Sequence[RosterLike]) -> list[Ros
 
 def seal_package(exam: ExamDefinition, roster: Sequence[RosterLike], papers: Sequence[Paper],
                  snapshot: BankSnapshot, master_secret: bytes,
-                 signing_key: Ed25519PrivateKey, created: datetime) -> bytes:
+                 signing_key: Ed25519PrivateKey, created: datetime,
+                 media: Mapping[str, tuple[str, bytes]] | None = None) -> bytes:
     """Seal the papers of an exam into one package (bytes of the ``.seal`` file).
+
+    ``media`` holds the images the items refer to (sha256 -> (mime, bytes)); each session's
+    payload carries the ones its papers use, encrypted with the papers.
 
     Papers are matched to sessions through the roster; an empty roster session means
     the exam's only session.
@@ -144,8 +149,8 @@ def seal_package(exam: ExamDefinition, roster: Sequence[RosterLike], papers: Seq
         nonce = os.urandom(12)
         aad = session_aad(exam.id, session.id, snapshot.sha256, created_text)
         key = session_key(master_secret, exam.id, session.id)
-        sealed = AESGCM(key).encrypt(nonce, encode_payload(exam.id, session.id, versions, group),
-                                     aad)
+        plain = encode_payload(exam.id, session.id, versions, group, media or {})
+        sealed = AESGCM(key).encrypt(nonce, plain, aad)
         entries.append(SessionEntry(
             id=session.id, site=session.site, room=session.room, starts_at=session.starts_at,
             duration_minutes=session.duration_minutes, participants=len(group),
@@ -235,7 +240,7 @@ def open_session(data: bytes, public_key: Ed25519PublicKey, session_id: str,
                              manifest.session(session_id))
     sections = [s.code for s in manifest.blueprint.sections for _ in range(s.count)]
     return SessionContent(items={v.ref: v for v in decoded.items},
-                          papers=session_papers(decoded, sections))
+                          papers=session_papers(decoded, sections), media=decoded.media)
 
 
 def verify_package(data: bytes, public_key: Ed25519PublicKey,

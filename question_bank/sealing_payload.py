@@ -6,17 +6,21 @@ The plaintext is zlib-compressed canonical JSON::
      "items":  [{"ref": "TIU-0042@3", "version": 3, "content_hash": <hex>,
                  "content": <Item.content()>}, ...]            # sorted by ref
      "papers": [{"participant": "2411...", "items": [i1, i2, ...],   # indexes into "items"
-                 "options": "CAEBDBADCE..."}, ...]}            # option orders, concatenated
+                 "options": "CAEBDBADCE..."}, ...],            # option orders, concatenated
+     "media":  {<sha256 hex>: {"type": <mime>, "data": <base64>}, ...}}  # images the items use
 
 ``docs/sealed-package.md`` has the details.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,11 +45,21 @@ class DecodedSession:
     participants: tuple[str, ...]
     papers: NDArray[np.int64]
     options: tuple[str, ...]
+    media: dict[str, tuple[str, bytes]]
 
 
 def encode_payload(exam_id: str, session_id: str, versions: Sequence[ItemVersion],
-                   papers: Sequence[Paper]) -> bytes:
-    """Compressed plaintext of one session; ``versions`` are the items used, sorted by ref."""
+                   papers: Sequence[Paper], media: Mapping[str, tuple[str, bytes]]) -> bytes:
+    """Compressed plaintext of one session; ``versions`` are the items used, sorted by ref.
+
+    ``media`` must hold every image the items refer to (sha256 -> (mime, bytes)); only those
+    images go into the payload.
+    """
+    used = sorted({h for v in versions for h in v.item.image_refs()})
+    missing = [h for h in used if h not in media]
+    if missing:
+        raise SealError(f"session {session_id}: the bank holds no image {missing[0]} that an "
+                        f"item of the paper refers to; import the image with its item")
     index = {v.ref: i for i, v in enumerate(versions)}
     data = {
         "format": PAYLOAD_FORMAT, "exam": exam_id, "session": session_id,
@@ -53,6 +67,8 @@ def encode_payload(exam_id: str, session_id: str, versions: Sequence[ItemVersion
                    "content": v.item.content()} for v in versions],
         "papers": [{"participant": p.participant, "items": [index[r] for r in p.refs],
                     "options": "".join(p.option_orders)} for p in papers],
+        "media": {h: {"type": media[h][0], "data": base64.b64encode(media[h][1]).decode()}
+                  for h in used},
     }
     return zlib.compress(canonical_json(data), ZLIB_LEVEL)
 
@@ -89,12 +105,19 @@ def decode_session(plain: bytes, manifest: Manifest, entry: SessionEntry) -> Dec
         participants = tuple(str(p["participant"]) for p in raw_papers)
         rows = [p["items"] for p in raw_papers]
         options = tuple(str(p["options"]) for p in raw_papers)
+        media = {str(h): (str(m["type"]), base64.b64decode(m["data"], validate=True))
+                 for h, m in data["media"].items()}
     except SealError:
         raise
-    except (ValueError, KeyError, TypeError, zlib.error) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, zlib.error,
+            binascii.Error) as exc:
         raise SealError(f"{where} payload: not a valid session payload ({exc!r})") from exc
     counted = Counter(v.ref for v in items)
     problems = [f"item {r} appears twice" for r in sorted(r for r, n in counted.items() if n > 1)]
+    problems += [f"image {h} does not match its SHA-256" for h, (_m, b) in sorted(media.items())
+                 if hashlib.sha256(b).hexdigest() != h]
+    problems += [f"{v.ref} refers to image {h}, which the payload does not hold"
+                 for v in items for h in v.item.image_refs() if h not in media]
     _fail(f"{where} items", problems)
     _check_roster(manifest, entry, participants, len(items))
     questions = manifest.blueprint.questions
@@ -105,7 +128,7 @@ def decode_session(plain: bytes, manifest: Manifest, entry: SessionEntry) -> Dec
     if papers.size and (papers.min() < 0 or papers.max() >= len(items)):
         _fail(f"{where} papers", ["an item index is outside the session's item list"])
     _fail(f"{where} papers", _check_papers(manifest, items, participants, papers, options))
-    return DecodedSession(items, participants, papers, options)
+    return DecodedSession(items, participants, papers, options, media)
 
 
 def _item(raw: dict[str, Any], manifest: Manifest, where: str) -> ItemVersion:

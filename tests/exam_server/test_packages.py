@@ -128,3 +128,32 @@ def test_a_package_from_another_definition_is_refused(bank: tuple, tmp_path: Pat
     with site() as db:
         assert db.scalars(select(Participant)).all() == []
     other.dispose()
+
+
+def test_images_of_the_bank_travel_sealed_in_the_package(db_url: str, tmp_path: Path) -> None:
+    import dataclasses
+    import hashlib
+
+    png = b"\x89PNG\r\n\x1a\n" + b"peta-indonesia" * 8
+    sha = hashlib.sha256(png).hexdigest()
+    items = [dataclasses.replace(i, stem=f"{i.stem}\n\n![peta](sha256:{sha})")
+             if i.section == "TKP" else i for i in sample_bank(600)]
+    engine = make_engine(db_url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    bank_store.import_bank(factory, BankFile(items=tuple(items), media={sha: ("image/png", png)}),
+                           imported_by="tester", source="bank.json")
+    load_exam(factory, EXAMPLE, actor="tester")
+    init_keys(tmp_path / "keys")
+    built = build_package(factory, exam_id="skd-2024-demo", roster_path=_roster(
+        tmp_path / "p.csv", range(1, 4)), seed="s", keys_folder=tmp_path / "keys", actor="bank")
+    assert png not in built.data
+    key = session_key_of(tmp_path / "keys")
+    content = open_session(built.data, load_public_key(tmp_path / "keys" / "bank.pub"),
+                           "JKT1-S1", key)
+    assert content.media == {sha: ("image/png", png)}
+    engine.dispose()
+
+
+def session_key_of(keys: Path) -> bytes:
+    return parse_release_key(release_key(load_master_secret(keys), "skd-2024-demo", "JKT1-S1"))
