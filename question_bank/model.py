@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from scoring.scheme import SectionRule
@@ -60,7 +60,6 @@ class Item:
     irt: IRT | None = None
     status: Status = "draft"
     author: str | None = None
-    media: tuple[str, ...] = field(default=())
 
     def content(self) -> dict[str, Any]:
         """The versioned content as plain data (what the content hash covers)."""

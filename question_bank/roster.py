@@ -1,0 +1,97 @@
+"""The participant roster of an exam: who sits it, in which formation, category and session.
+
+A CSV (UTF-8, comma) or XLSX file with the header ``participant,name,formation,category,
+session``. Participant numbers are text (leading zeros kept; a numeric XLSX cell becomes its
+integer text). An empty ``session`` is allowed when the exam has exactly one session; an
+empty ``category`` means ``umum``. A file with anything wrong is refused whole, every
+problem listed at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from question_bank.errors import ImportRejected, Problem
+from question_bank.formats.sheet import column_letter, map_columns, read_sheet
+
+COLUMNS = ("participant", "name", "formation", "category", "session")
+REQUIRED = ("participant", "name", "formation")  # category and session may be left out
+DEFAULT_CATEGORY = "umum"
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One participant: number, name, formation (formasi), pass-rule category, session."""
+
+    participant: str
+    name: str
+    formation: str
+    category: str
+    session: str
+
+
+def read_roster(path: Path, sessions: Sequence[str],
+                categories: Sequence[str]) -> list[RosterEntry]:
+    """Read and check a roster file (``.csv`` or ``.xlsx``).
+
+    Parameters
+    ----------
+    path
+        The roster file.
+    sessions
+        The exam's session ids; an empty ``session`` cell is filled with the only one when
+        there is exactly one.
+    categories
+        The scheme's known categories (e.g. ``umum``, ``cumlaude``, ``disabilitas``).
+
+    Raises
+    ------
+    ImportRejected
+        Every problem at once: missing columns, bad encoding, empty participant or name,
+        a participant number used twice (both rows named), an unknown session or category.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise ImportRejected([Problem(path.name, "a roster must be a .csv or .xlsx file")])
+    sheet = read_sheet(path)
+    columns, problems = map_columns(sheet, COLUMNS, REQUIRED)
+    problems = list(sheet.problems) + problems
+    if problems and any(p.row == 1 for p in problems):
+        raise ImportRejected(problems)
+    letter = {name: column_letter(i) for name, i in columns.items()}
+    entries: list[RosterEntry] = []
+    first_row: dict[str, int] = {}
+    for number, cells in sheet.rows:
+        value = {c: cells[columns[c]].strip() if c in columns else "" for c in COLUMNS}
+
+        def flag(column: str, reason: str, row: int = number) -> None:
+            problems.append(Problem(sheet.file, reason, row, letter.get(column)))
+
+        participant, name = value["participant"], value["name"]
+        if not participant:
+            flag("participant", "the participant number is empty")
+        elif participant in first_row:
+            flag("participant", f"participant {participant} appears twice, at rows "
+                                f"{first_row[participant]} and {number}")
+        else:
+            first_row[participant] = number
+        if not name:
+            flag("name", f"participant {participant or '?'} has no name")
+        session = value["session"] or (sessions[0] if len(sessions) == 1 else "")
+        if not session:
+            flag("session", f"the session is empty and the exam has {len(sessions)} sessions "
+                            f"({', '.join(sessions)}); say which one")
+        elif session not in sessions:
+            flag("session", f"unknown session {session!r} (the exam's sessions: "
+                            f"{', '.join(sessions) or 'none'})")
+        category = value["category"] or DEFAULT_CATEGORY
+        if category not in categories:
+            flag("category", f"unknown category {category!r} (known: "
+                             f"{', '.join(categories)})")
+        entries.append(RosterEntry(participant, name, value["formation"], category, session))
+    if problems:
+        problems.sort(key=lambda p: p.row or 0)
+        raise ImportRejected(problems)
+    return entries
