@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from scoring.exceptions import SchemeError
+from scoring.rules import (
+    PassRule,
+    VoidPolicy,
+    parse_categories,
+    parse_pass_rules,
+    parse_void,
+)
 
 SCHEME_DIR = Path(__file__).parent / "schemes"
 
@@ -84,10 +91,12 @@ class SectionRule:
 
 @dataclass(frozen=True)
 class Scheme:
-    """A whole exam scheme: sections in order, duration, and the raw pass rules.
+    """A whole exam scheme: sections in order, duration, pass rules, ranking, voiding.
 
-    The pass rules, tie-break order and categories are kept as parsed data for the
-    decision module.
+    ``pass_rules`` is empty when the scheme has no threshold (everyone who sat is ranked);
+    ``tie_break`` lists ``total`` and section codes, highest first; ``void`` says what a
+    voided item does (``credit``: everyone given it gets its maximum; ``remove``: it scores
+    0 for everyone).
     """
 
     id: str
@@ -97,8 +106,9 @@ class Scheme:
     tie_break: tuple[str, ...]
     go_on_per_quota: int
     categories: tuple[str, ...]
-    pass_rules: dict[str, Any]
+    pass_rules: tuple[PassRule, ...]
     source: str
+    void: VoidPolicy = "credit"
 
     def section(self, code: str) -> SectionRule:
         """The section with this code; ``KeyError`` naming the known codes if none."""
@@ -223,14 +233,19 @@ def parse_scheme(data: dict[str, Any], source: str) -> Scheme:
     go_on = data.get("go_on_per_quota", 1)
     if isinstance(go_on, bool) or not isinstance(go_on, int) or go_on <= 0:
         raise SchemeError(f"{w}go_on_per_quota: must be a positive integer, got {go_on!r}")
-    categories = data.get("categories", {}).get("known", ["umum"])
-    pass_rules = data.get("pass", {})
-    if not isinstance(pass_rules, dict):
-        raise SchemeError(f"{w}pass: must be a table")
+    if len(set(tie_break)) != len(tie_break):
+        raise SchemeError(f"{w}tie_break: an entry appears twice in {tie_break!r}")
+    blank = data.get("blank_points", 0)
+    if blank != 0 or isinstance(blank, bool):
+        raise SchemeError(f"{w}blank_points: only 0 is supported, got {blank!r}")
+    categories = parse_categories(data.get("categories"), source)
+    codes = tuple(s.code for s in sections)
+    pass_rules = parse_pass_rules(data.get("pass"), source, codes, categories)
     return Scheme(id=sid, name=str(name), duration_minutes=duration,
                   sections=tuple(sections), tie_break=tuple(tie_break),
-                  go_on_per_quota=go_on, categories=tuple(categories),
-                  pass_rules=pass_rules, source=source)
+                  go_on_per_quota=go_on, categories=categories,
+                  pass_rules=pass_rules, source=source,
+                  void=parse_void(data.get("void"), source))
 
 
 def section_catalogue() -> dict[str, SectionRule]:

@@ -42,10 +42,11 @@ def main() -> None:
 
 
 def _register() -> None:
-    from exam_server.cli import bank, demo, exam, keys, papers
+    from exam_server.cli import bank, demo, exam, keys, papers, score
 
     for module in (keys, bank, exam, papers, demo):
         main.add_command(module.group)
+    score.register(main)
 
 
 _register()
