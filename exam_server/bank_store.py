@@ -67,6 +67,7 @@ def import_bank(factory: Factory, bank: BankFile, *, imported_by: str,
         sections = {i.id: i.section for i in _load(session, BankItem, BankItem.id, ids)}
         stored_media = _stored_media(session, _all_refs(bank.items) | set(bank.media))
         problems = _check_import(bank, source, sections, stored_media)
+        problems += _check_statuses(bank, source, latest, imported_by)
         if problems:
             raise ImportRejected(problems)
 
@@ -138,6 +139,42 @@ def _check_import(bank: BankFile, source: str, sections: dict[str, str],
                 source, f"item {item.id} refers to image(s) {', '.join(missing)} that are "
                         "neither in this file nor in the bank; add the image(s) to the file",
                 row, "media"))
+    return problems
+
+
+def _check_statuses(bank: BankFile, source: str, latest: dict[str, BankItemVersion],
+                    imported_by: str) -> list[Problem]:
+    """The review workflow holds for imports too.
+
+    A file may bring an item in as reviewed or approved only when someone other than the
+    importer wrote it (maker–checker: nobody approves their own item by importing it); an
+    import never moves an item back (approved → draft, say: an old export) and never brings
+    a retired item back.
+    """
+    problems: list[Problem] = []
+    for row, item in enumerate(bank.items, start=1):
+        current = latest.get(item.id)
+        if current is not None and current.status == "retired" and (
+                current.content_hash != item.content_hash or item.status != "retired"):
+            problems.append(Problem(source, f"item {item.id} is retired in the bank; an import "
+                                            "does not bring it back: give it a new id",
+                                    row, "status"))
+            continue
+        if (current is not None and current.content_hash == item.content_hash
+                and STATUSES.index(item.status) < STATUSES.index(current.status)):
+            problems.append(Problem(
+                source, f"item {item.id}@{current.version} is {current.status} in the bank and "
+                        f"{item.status} in this file: an import never moves an item back "
+                        "(is this an old export?)", row, "status"))
+            continue
+        unchanged = current is not None and current.content_hash == item.content_hash and (
+            current.status == item.status)
+        if (not unchanged and item.status in ("reviewed", "approved")
+                and _same_person(item.author or imported_by, imported_by)):
+            problems.append(Problem(
+                source, f"item {item.id}: {item.status} needs an author other than the importer "
+                        f"({imported_by}): nobody checks their own item (maker–checker); name "
+                        "the author in the file, or import it as draft", row, "status"))
     return problems
 
 

@@ -34,7 +34,7 @@ def database_url() -> str:
     if url:
         return normalise_url(url)
     folder = Path(os.environ.get("SELEKSI_INSTANCE", "instance")).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # the bank in the clear lives here
     return f"sqlite:///{folder / 'seleksi.db'}"
 
 

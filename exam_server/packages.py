@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from question_bank.keys import load_master_secret, load_signing_key
 from question_bank.model import canonical_json
 from question_bank.papers import BankSnapshot, build_papers
 from question_bank.roster import read_roster
-from question_bank.sealing import read_manifest, seal_package, verify_package
+from question_bank.sealing import read_manifest, seal_package
 from question_bank.sealing_format import (
     Manifest,
     pack_header,
@@ -51,15 +51,19 @@ class BuiltPackage:
 
 
 def build_package(factory: sessionmaker[Session], *, exam_id: str, roster_path: Path,
-                  seed: str, keys_folder: Path, actor: str,
+                  seed: str, keys_folder: Path, actor: str, out: Path | None = None,
                   created: datetime | None = None) -> BuiltPackage:
     """Build every participant's paper for an exam and seal them into one package.
 
     The papers come from the approved bank as it is now (its snapshot hash goes into the
-    manifest); the roster file names the participants and their sessions.
+    manifest); the roster file names the participants and their sessions. With ``out`` the
+    package is written there durably (temporary file, fsync, rename) before the build is
+    recorded in the audit log; a failure leaves neither a file nor an audit row.
     """
     if not seed.strip():
         raise BankError("--seed: the exam seed must not be empty")
+    if out is not None and not out.parent.is_dir():
+        raise BankError(f"--out: the folder {out.parent} does not exist")
     definition = exam_definition(factory, exam_id)
     pool = bank_store.approved_pool(factory)
     check_blueprint(definition.blueprint, pool)
@@ -70,35 +74,35 @@ def build_package(factory: sessionmaker[Session], *, exam_id: str, roster_path: 
     media = bank_store.media_for(factory, {h for v in pool for h in v.item.image_refs()})
     data = seal_package(definition, roster, papers, snapshot, load_master_secret(keys_folder),
                         load_signing_key(keys_folder), created or datetime.now(UTC), media=media)
+    if out is not None:
+        write_durably(out, data)
     with transaction(factory) as db:
         append_audit(db, actor=actor, action="papers.build", subject=exam_id,
                      details={"participants": len(roster), "bank_sha256": snapshot.sha256,
                               "seed_sha256": hashlib.sha256(seed.encode()).hexdigest(),
-                              "package_sha256": hashlib.sha256(data).hexdigest()})
+                              "package_sha256": hashlib.sha256(data).hexdigest(),
+                              "file": None if out is None else out.name})
     return BuiltPackage(data=data, exam_id=exam_id, participants=len(roster),
                         sessions=tuple(s.id for s in definition.sessions),
                         bank_sha256=snapshot.sha256, exposure=exposure_report(papers, snapshot))
 
 
-def keys_for_sessions(data: bytes, public_key: Ed25519PublicKey,
-                      keys: Sequence[bytes]) -> dict[str, bytes]:
-    """Match release keys to the sessions they open (each key opens exactly one)."""
-    manifest = read_manifest(data, public_key)
-    matched: dict[str, bytes] = {}
-    for n, key in enumerate(keys, start=1):
-        for entry in manifest.sessions:
-            try:
-                verify_package(data, public_key, {entry.id: key})
-            except SealError as exc:
-                if "wrong release key" in str(exc):
-                    continue
-                raise
-            matched[entry.id] = key
-            break
-        else:
-            raise SealError(f"--key #{n}: opens no session of this package (sessions: "
-                            f"{', '.join(s.id for s in manifest.sessions)})")
-    return matched
+def write_durably(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves the old file or the new, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,8 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise BankError(f"{path} is missing: give the bank's public key (bank.pub); "
-                        f"{RUN_INIT}") from None
+        raise BankError(f"{path} is missing: copy the bank's bank.pub there or pass "
+                        f"--pubkey (on the bank's own machine: {RUN_INIT})") from None
     except OSError as exc:
         raise BankError(f"{path}: cannot read ({exc.strerror})") from exc
     try:

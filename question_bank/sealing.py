@@ -41,7 +41,7 @@ from question_bank.sealing_format import (
 )
 from question_bank.sealing_payload import decode_session, encode_payload, session_papers
 
-__all__ = ["Manifest", "RosterLike", "SessionContent", "VerifyReport", "open_session",
+__all__ = ["Manifest", "RosterLike", "SessionContent", "VerifyReport", "match_keys", "open_session",
            "parse_release_key", "read_manifest", "release_key", "seal_package",
            "verify_package"]
 
@@ -79,9 +79,11 @@ class VerifyReport:
     lines: tuple[str, ...]
 
 
-def release_key(master_secret: bytes, exam_id: str, session_id: str) -> str:
-    """The printable release key of one session (``XXXX-XXXX-...``, 14 groups of 4)."""
-    return format_release_key(session_key(master_secret, exam_id, session_id))
+def release_key(master_secret: bytes, manifest: Manifest, session_id: str) -> str:
+    """The printable release key of one session of a package (``XXXX-...``, 14 groups of 4)."""
+    manifest.session(session_id)
+    return format_release_key(session_key(master_secret, manifest.exam_id, manifest.package_id,
+                                          session_id))
 
 
 def _roster_rows(exam: ExamDefinition, roster: Sequence[RosterLike]) -> list[RosterRow]:
@@ -136,6 +138,7 @@ def seal_package(exam: ExamDefinition, roster: Sequence[RosterLike], papers: Seq
                         f"paper (first: {missing[:3]}), {len(extra)} papers not on the roster "
                         f"(first: {extra[:3]}); build papers for exactly the roster")
     created_text = created.isoformat()
+    package_id = os.urandom(16).hex()
     entries: list[SessionEntry] = []
     payloads: list[bytes] = []
     offset = 0
@@ -148,7 +151,7 @@ def seal_package(exam: ExamDefinition, roster: Sequence[RosterLike], papers: Seq
             raise BankError(f"session {session.id}: {exc.args[0]}") from None
         nonce = os.urandom(12)
         aad = session_aad(exam.id, session.id, snapshot.sha256, created_text)
-        key = session_key(master_secret, exam.id, session.id)
+        key = session_key(master_secret, exam.id, package_id, session.id)
         plain = encode_payload(exam.id, session.id, versions, group, media or {})
         sealed = AESGCM(key).encrypt(nonce, plain, aad)
         entries.append(SessionEntry(
@@ -159,7 +162,7 @@ def seal_package(exam: ExamDefinition, roster: Sequence[RosterLike], papers: Seq
         payloads.append(sealed)
         offset += len(sealed)
     manifest = Manifest(
-        format=FORMAT, exam_id=exam.id, exam_name=exam.name,
+        format=FORMAT, package_id=package_id, exam_id=exam.id, exam_name=exam.name,
         exam_source_sha256=exam.source_sha256, scheme_id=exam.scheme.id,
         scheme_sections=exam.scheme.sections, blueprint=exam.blueprint,
         bank_sha256=snapshot.sha256, created=created,
@@ -224,6 +227,31 @@ def _decrypt(data: bytes, manifest: Manifest, session_id: str, key: bytes) -> by
     except InvalidTag:
         raise SealError(f"session {session_id} payload: cannot decrypt: wrong release key for "
                         f"this session") from None
+
+
+def match_keys(data: bytes, manifest: Manifest, keys: Sequence[bytes]) -> dict[str, bytes]:
+    """Which session each key opens: GCM authentication only, no payload decoding.
+
+    ``manifest`` must come from :func:`read_manifest` of ``data``.
+
+    Raises
+    ------
+    SealError
+        A key that opens no session of the package (``key #n``, counting from 1).
+    """
+    matched: dict[str, bytes] = {}
+    for n, key in enumerate(keys, start=1):
+        for entry in manifest.sessions:
+            try:
+                _decrypt(data, manifest, entry.id, key)
+            except SealError:
+                continue
+            matched[entry.id] = key
+            break
+        else:
+            raise SealError(f"key #{n} opens no session of this package (sessions: "
+                            f"{', '.join(s.id for s in manifest.sessions)})")
+    return matched
 
 
 def open_session(data: bytes, public_key: Ed25519PublicKey, session_id: str,

@@ -35,7 +35,7 @@ HEADER_SIZE = HEADER.size  # 60
 SIGNATURE_SIZE = 64
 FORMAT = "seleksi-sealed-package/1"
 PAYLOAD_FORMAT = "seleksi-session/1"
-KEY_INFO = "seleksi/session-key/v1|"
+KEY_INFO = "seleksi/session-key/v2|"
 AAD_PREFIX = "seleksi/session-aad/v1"
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 RELEASE_KEY_CHARS = 56
@@ -74,6 +74,7 @@ class Manifest:
     """The signed, readable part of a sealed package."""
 
     format: str
+    package_id: str
     exam_id: str
     exam_name: str
     exam_source_sha256: str
@@ -97,12 +98,17 @@ class Manifest:
                         f"(sessions: {', '.join(s.id for s in self.sessions)})")
 
 
-def session_key(master_secret: bytes, exam_id: str, session_id: str) -> bytes:
-    """HKDF-SHA256(ikm=master secret, salt=exam id, info="seleksi/session-key/v1|"+session)."""
+def session_key(master_secret: bytes, exam_id: str, package_id: str, session_id: str) -> bytes:
+    """HKDF-SHA256(ikm=master secret, salt=exam id,
+    info="seleksi/session-key/v2|" + package id + "|" + session id).
+
+    The package id is random per sealing, so a rebuilt package (say, after a suspected leak)
+    has new keys, and no key exists before its package does.
+    """
     if len(master_secret) != 32:
         raise SealError("the master secret must be 32 bytes")
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=exam_id.encode("utf-8"),
-                info=(KEY_INFO + session_id).encode("utf-8")).derive(master_secret)
+                info=f"{KEY_INFO}{package_id}|{session_id}".encode()).derive(master_secret)
 
 
 def session_aad(exam_id: str, session_id: str, bank_sha256: str, created: str) -> bytes:
@@ -209,7 +215,8 @@ def manifest_from_bytes(raw: bytes) -> Manifest:
             nonce=bytes.fromhex(s["nonce"]), sha256=s["sha256"]) for s in d["sessions"])
         roster = tuple(RosterRow(r["participant"], r["name"], r["formation"], r["category"],
                                  r["session"]) for r in d["roster"])
-        return Manifest(format=d["format"], exam_id=d["exam"]["id"], exam_name=d["exam"]["name"],
+        return Manifest(format=d["format"], package_id=d["package_id"],
+                        exam_id=d["exam"]["id"], exam_name=d["exam"]["name"],
                         exam_source_sha256=d["exam"]["source_sha256"],
                         scheme_id=d["scheme"]["id"], scheme_sections=sections,
                         blueprint=blueprint_from_data(d["blueprint"]),
@@ -228,6 +235,7 @@ def manifest_to_data(m: Manifest) -> dict[str, Any]:
     """A :class:`Manifest` as the JSON data that is signed (see ``docs/sealed-package.md``)."""
     return {
         "format": m.format,
+        "package_id": m.package_id,
         "exam": {"id": m.exam_id, "name": m.exam_name, "source_sha256": m.exam_source_sha256},
         "scheme": {"id": m.scheme_id, "sections": [
             {"code": s.code, "name": s.name, "questions": s.questions, "rule": s.rule,

@@ -46,7 +46,7 @@ def group(ctx: click.Context, n_items: int, n_participants: int, serve: bool, ho
     from exam_server.cli import bank, exam, keys, papers
 
     folder = instance_path()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     click.echo(f"== Seleksi demo in {folder}")
     if not (keys_path() / "bank.key").exists():
         ctx.invoke(keys.init)
@@ -82,7 +82,8 @@ def group(ctx: click.Context, n_items: int, n_participants: int, serve: bool, ho
 
 
 def _release_key(seal: Path) -> str:
-    from question_bank.keys import load_master_secret
-    from question_bank.sealing import release_key
+    from question_bank.keys import load_master_secret, load_public_key
+    from question_bank.sealing import read_manifest, release_key
 
-    return release_key(load_master_secret(keys_path()), "skd-2024-demo", "JKT1-S1")
+    manifest = read_manifest(seal.read_bytes(), load_public_key(keys_path() / "bank.pub"))
+    return release_key(load_master_secret(keys_path()), manifest, "JKT1-S1")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
 
 from exam_server.cli.context import actor_option_help, default_actor, open_db
 from exam_server.config import keys_path
-from exam_server.packages import build_package, import_package, keys_for_sessions
+from exam_server.packages import build_package, import_package
 from question_bank.keys import load_master_secret, load_public_key
-from question_bank.sealing import read_manifest, release_key, verify_package
+from question_bank.sealing import match_keys, read_manifest, release_key, verify_package
 from question_bank.sealing_format import parse_release_key
 
 SEAL = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -32,10 +31,7 @@ def group() -> None:
 def build(exam_id: str, participants: Path, seed: str, out: Path, actor: str | None) -> None:
     """Build every participant's paper and seal them into one package file."""
     built = build_package(open_db(), exam_id=exam_id, roster_path=participants, seed=seed,
-                          keys_folder=keys_path(), actor=actor or default_actor())
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(built.data)
-    os.replace(tmp, out)
+                          keys_folder=keys_path(), actor=actor or default_actor(), out=out)
     e = built.exposure
     click.echo(f"sealed {built.participants} papers of exam {exam_id} in "
                f"{len(built.sessions)} session(s) into {out} ({len(built.data):,} bytes); "
@@ -54,7 +50,8 @@ def verify(package: Path, pubkey: Path, keys: tuple[str, ...]) -> None:
     """Check a package's signature and hashes; with --key also every paper of that session."""
     data = package.read_bytes()
     public_key = load_public_key(pubkey)
-    matched = keys_for_sessions(data, public_key, [parse_release_key(k) for k in keys])
+    matched = match_keys(data, read_manifest(data, public_key),
+                         [parse_release_key(k) for k in keys])
     report = verify_package(data, public_key, matched)
     for line in report.lines:
         click.echo(line)
@@ -68,8 +65,7 @@ def release(package: Path, session_id: str) -> None:
     """Print the release key of one session of a package (read it out at session start)."""
     folder = keys_path()
     manifest = read_manifest(package.read_bytes(), load_public_key(folder / "bank.pub"))
-    manifest.session(session_id)
-    click.echo(release_key(load_master_secret(folder), manifest.exam_id, session_id))
+    click.echo(release_key(load_master_secret(folder), manifest, session_id))
 
 
 @group.command("import")

@@ -82,3 +82,46 @@ def test_wrong_public_key_is_refused(seleksi: Run, tmp_path: Path) -> None:
     assert "signature" in refused.stderr
     refused = seleksi("papers", "release-key", seal, "--session", "NOPE", ok=False)
     assert "no session 'NOPE'" in refused.stderr
+
+
+def test_a_build_into_a_missing_folder_writes_nothing(seleksi: Run, tmp_path: Path) -> None:
+    import sqlite3
+
+    seleksi("keys", "init")
+    bank = tmp_path / "bank.json"
+    seleksi("bank", "sample", "--items", "600", "--out", bank)
+    seleksi("bank", "import", bank)
+    seleksi("exam", "load", EXAMPLE)
+    db = tmp_path / "instance" / "seleksi.db"
+
+    def audit_rows() -> int:
+        with sqlite3.connect(db) as conn:
+            return int(conn.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+
+    before = audit_rows()
+    refused = seleksi("papers", "build", "--exam", "skd-2024-demo", "--participants",
+                      write_roster(tmp_path / "p.csv", 2), "--seed", "x",
+                      "--out", tmp_path / "nowhere" / "x.seal", ok=False)
+    assert "--out: the folder" in refused.stderr
+    assert "does not exist" in refused.stderr
+    assert audit_rows() == before
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_a_key_that_opens_no_session_is_named(seleksi: Run, tmp_path: Path) -> None:
+    seleksi("keys", "init")
+    bank = tmp_path / "bank.json"
+    seleksi("bank", "sample", "--items", "600", "--out", bank)
+    seleksi("bank", "import", bank)
+    seleksi("exam", "load", EXAMPLE)
+    first, second = tmp_path / "a.seal", tmp_path / "b.seal"
+    for seal in (first, second):
+        seleksi("papers", "build", "--exam", "skd-2024-demo", "--participants",
+                write_roster(tmp_path / "p.csv", 2), "--seed", "x", "--out", seal)
+    old_key = seleksi("papers", "release-key", first, "--session", "JKT1-S1").stdout.strip()
+    pub = tmp_path / "instance" / "keys" / "bank.pub"
+    # a rebuilt package has new keys: the first package's key does not open the second
+    refused = seleksi("papers", "verify", second, "--pubkey", pub, "--key", old_key, ok=False)
+    assert "key #1 opens no session of this package (sessions: JKT1-S1)" in refused.stderr
+    assert "decrypted" in seleksi("papers", "verify", first, "--pubkey", pub,
+                                  "--key", old_key).stdout

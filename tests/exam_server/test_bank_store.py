@@ -246,3 +246,46 @@ def test_item_history_of_an_unknown_item(store: Store) -> None:
     _engine, factory = store
     with pytest.raises(WorkflowError, match="no item TIU-0404"):
         bs.item_history(factory, "TIU-0404")
+
+
+def test_an_import_cannot_approve_the_importers_own_item(store: Store) -> None:
+    engine, factory = store
+    before = row_counts(engine)
+    own = bank_file(make_item("TWK-0001", status="approved", author="alice"),
+                    make_item("TWK-0002", status="reviewed"))  # no author: the importer's
+    with pytest.raises(ImportRejected) as refused:
+        bs.import_bank(factory, own, imported_by="Alice ", source="own.json")
+    assert [str(p) for p in refused.value.problems] == [
+        "own.json row 1, column status: item TWK-0001: approved needs an author other than the "
+        "importer (Alice ): nobody checks their own item (maker–checker); name the author in "
+        "the file, or import it as draft",
+        "own.json row 2, column status: item TWK-0002: reviewed needs an author other than the "
+        "importer (Alice ): nobody checks their own item (maker–checker); name the author in "
+        "the file, or import it as draft"]
+    assert row_counts(engine) == before
+    # an edit by alice of someone else's approved item arrives approved only if she is not
+    # named as its author
+    bs.import_bank(factory, bank_file(make_item("TWK-0003", status="approved", author="siti")),
+                   imported_by="alice", source="a.json")
+    edited = make_item("TWK-0003", variant=1, status="approved", author="alice")
+    with pytest.raises(ImportRejected, match="maker–checker"):
+        bs.import_bank(factory, bank_file(edited), imported_by="alice", source="b.json")
+    assert bs.item_history(factory, "TWK-0003")[-1][0] == 1
+
+
+def test_an_import_never_moves_an_item_back_nor_revives_it(store: Store) -> None:
+    _engine, factory = store
+    old = make_item("TIU-0001", status="reviewed", author="siti")
+    bs.import_bank(factory, bank_file(old), imported_by="admin", source="old.json")
+    bs.approve_item(factory, "TIU-0001", approver="budi")
+    with pytest.raises(ImportRejected, match=r"old\.json row 1, column status: item TIU-0001@1 "
+                                             r"is approved in the bank and reviewed in this "
+                                             r"file: an import never moves an item back"):
+        bs.import_bank(factory, bank_file(old), imported_by="admin", source="old.json")
+    bs.retire_item(factory, "TIU-0001", actor="budi")
+    for again in (make_item("TIU-0001", status="approved", author="siti"),
+                  make_item("TIU-0001", variant=2, status="draft", author="siti")):
+        with pytest.raises(ImportRejected, match="item TIU-0001 is retired in the bank; an "
+                                                 "import does not bring it back"):
+            bs.import_bank(factory, bank_file(again), imported_by="admin", source="x.json")
+    assert bs.item_history(factory, "TIU-0001") == [(1, "retired", old.content_hash)]

@@ -18,7 +18,7 @@ from question_bank.errors import BankError, SealError
 from question_bank.formats import BankFile
 from question_bank.keys import init_keys, load_master_secret, load_public_key
 from question_bank.sample import sample_bank
-from question_bank.sealing import open_session, release_key
+from question_bank.sealing import open_session, read_manifest, release_key
 from question_bank.sealing_format import parse_release_key
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "skd-2024-exam.toml"
@@ -60,7 +60,7 @@ def test_import_keeps_papers_sealed_until_the_release_key(bank: tuple, tmp_path:
         assert db.scalar(select(Participant.name).where(Participant.number == "1003")) == (
             "Peserta 1003")
     # the release key opens it; a wrong key does not
-    key = parse_release_key(release_key(load_master_secret(keys), "skd-2024-demo", "JKT1-S1"))
+    key = session_key_of(keys, built.data)
     content = open_session(stored_package(factory, "skd-2024-demo"), public, "JKT1-S1", key)
     assert sorted(content.papers) == [str(n) for n in range(1000, 1012)]
     assert all(len(p.questions) == 110 for p in content.papers.values())
@@ -148,12 +148,13 @@ def test_images_of_the_bank_travel_sealed_in_the_package(db_url: str, tmp_path: 
     built = build_package(factory, exam_id="skd-2024-demo", roster_path=_roster(
         tmp_path / "p.csv", range(1, 4)), seed="s", keys_folder=tmp_path / "keys", actor="bank")
     assert png not in built.data
-    key = session_key_of(tmp_path / "keys")
+    key = session_key_of(tmp_path / "keys", built.data)
     content = open_session(built.data, load_public_key(tmp_path / "keys" / "bank.pub"),
                            "JKT1-S1", key)
     assert content.media == {sha: ("image/png", png)}
     engine.dispose()
 
 
-def session_key_of(keys: Path) -> bytes:
-    return parse_release_key(release_key(load_master_secret(keys), "skd-2024-demo", "JKT1-S1"))
+def session_key_of(keys: Path, data: bytes) -> bytes:
+    manifest = read_manifest(data, load_public_key(keys / "bank.pub"))
+    return parse_release_key(release_key(load_master_secret(keys), manifest, "JKT1-S1"))

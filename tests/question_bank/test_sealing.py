@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from question_bank.errors import BankError, SealError
 from question_bank.papers import BankSnapshot, Paper, build_papers
 from question_bank.sealing import (
+    match_keys,
     open_session,
     parse_release_key,
     read_manifest,
@@ -51,8 +52,9 @@ def seal(roster: list[Entry] = ROSTER, papers: list[Paper] | None = None,
     return seal_package(exam, roster, papers, snapshot, MASTER, SIGNER, CREATED), papers, snapshot
 
 
-def key(session: str) -> bytes:
-    return parse_release_key(release_key(MASTER, "tiny-exam", session))
+def key(session: str, data: bytes) -> bytes:
+    """The session key of one session of the package ``data``, through its release key."""
+    return parse_release_key(release_key(MASTER, read_manifest(data, PUBLIC), session))
 
 
 def test_round_trip() -> None:
@@ -66,7 +68,7 @@ def test_round_trip() -> None:
     assert [r.participant for r in manifest.roster] == [r.participant for r in ROSTER]
     assert manifest.roster[0].name == "Peserta 1"
     assert manifest.roster[0].session == "S2"
-    content = open_session(data, PUBLIC, "S2", key("S2"))
+    content = open_session(data, PUBLIC, "S2", key("S2", data))
     expected = {p.participant: p for p in papers if p.participant in
                 {r.participant for r in ROSTER if r.session == "S2"}}
     assert content.papers == expected
@@ -83,7 +85,7 @@ def test_verify_lines_without_and_with_keys() -> None:
     assert report.sessions_opened == ()
     assert any("signature: valid" in line for line in report.lines)
     assert report.lines[-1].startswith("papers not checked")
-    report = verify_package(data, PUBLIC, {"S1": key("S1"), "S2": key("S2")})
+    report = verify_package(data, PUBLIC, {"S1": key("S1", data), "S2": key("S2", data)})
     assert report.sessions_opened == ("S1", "S2")
     assert "3 papers follow the blueprint" in report.lines[-1]
 
@@ -91,11 +93,11 @@ def test_verify_lines_without_and_with_keys() -> None:
 def test_wrong_key_wrong_signer_unknown_session() -> None:
     data, _, _ = seal()
     with pytest.raises(SealError, match="session S1 payload: cannot decrypt: wrong release key"):
-        open_session(data, PUBLIC, "S1", key("S2"))
+        open_session(data, PUBLIC, "S1", key("S2", data))
     with pytest.raises(SealError, match="^signature: the package names signing key"):
         read_manifest(data, Ed25519PrivateKey.generate().public_key())
     with pytest.raises(SealError, match="no session 'S9'"):
-        verify_package(data, PUBLIC, {"S9": key("S1")})
+        verify_package(data, PUBLIC, {"S9": key("S1", data)})
 
 
 def parts(data: bytes) -> list[tuple[int, int, str]]:
@@ -112,7 +114,7 @@ def parts(data: bytes) -> list[tuple[int, int, str]]:
 
 def test_every_flipped_bit_fails_naming_its_part() -> None:
     data, _, _ = seal(ROSTER[:2], sessions=2)
-    keys = {"S1": key("S1"), "S2": key("S2")}
+    keys = {"S1": key("S1", data), "S2": key("S2", data)}
     checked = 0
     for lo, hi, part in parts(data):
         dense = part in ("header", "signature")
@@ -149,7 +151,7 @@ def test_papers_that_break_the_blueprint_fail_verify_with_key() -> None:
         verify_package(data, PUBLIC)  # signature and hashes are fine
         with pytest.raises(SealError, match=f"^session S2 papers: .*paper {good.participant}: "
                                             f"{message}"):
-            verify_package(data, PUBLIC, {"S2": key("S2")})
+            verify_package(data, PUBLIC, {"S2": key("S2", data)})
 
 
 def test_roster_and_papers_must_match() -> None:
@@ -165,12 +167,19 @@ def test_roster_and_papers_must_match() -> None:
 
 
 def test_release_keys() -> None:
-    text = release_key(MASTER, "tiny-exam", "S1")
+    data, _, _ = seal()
+    manifest = read_manifest(data, PUBLIC)
+    text = release_key(MASTER, manifest, "S1")
     assert re.fullmatch(r"([A-Z2-7]{4}-){13}[A-Z2-7]{4}", text)
-    assert text != release_key(MASTER, "tiny-exam", "S2")
-    assert text != release_key(MASTER, "other-exam", "S1")
-    assert parse_release_key(text.lower().replace("-", " ")) == key("S1")
-    assert len(key("S1")) == 32
+    assert text != release_key(MASTER, manifest, "S2")
+    # a rebuilt package of the same exam has new keys: a leaked key does not open it
+    rebuilt = read_manifest(seal()[0], PUBLIC)
+    assert rebuilt.package_id != manifest.package_id
+    assert release_key(MASTER, rebuilt, "S1") != text
+    with pytest.raises(SealError, match="no session 'S9'"):
+        release_key(MASTER, manifest, "S9")
+    assert parse_release_key(text.lower().replace("-", " ")) == key("S1", data)
+    assert len(key("S1", data)) == 32
     typo = text[:5] + ("B" if text[5] != "B" else "C") + text[6:]
     with pytest.raises(SealError, match="checksum does not match: a character was mistyped"):
         parse_release_key(typo)
@@ -178,3 +187,13 @@ def test_release_keys() -> None:
         parse_release_key("0" + text[1:])
     with pytest.raises(SealError, match="this one has 55"):
         parse_release_key(text[:-1])
+
+
+def test_release_keys_are_matched_to_their_sessions() -> None:
+    data, _, _ = seal()
+    manifest = read_manifest(data, PUBLIC)
+    assert match_keys(data, manifest, [key("S2", data), key("S1", data)]) == {
+        "S2": key("S2", data), "S1": key("S1", data)}
+    with pytest.raises(SealError, match=r"key #2 opens no session of this package \(sessions: "
+                                        r"S1, S2\)"):
+        match_keys(data, manifest, [key("S1", data), bytes(32)])

@@ -13,7 +13,7 @@ from question_bank.errors import SealError
 from question_bank.model import ItemVersion
 from question_bank.papers import BankSnapshot, build_papers
 from question_bank.roster import RosterEntry
-from question_bank.sealing import open_session, seal_package
+from question_bank.sealing import open_session, read_manifest, seal_package
 from question_bank.sealing_format import session_key
 from tests.question_bank.factories import tiny_exam, tiny_pool
 
@@ -47,8 +47,9 @@ def _seal(media: dict[str, tuple[str, bytes]]) -> tuple[bytes, Ed25519PrivateKey
 def test_images_are_sealed_and_come_back_with_the_papers() -> None:
     data, signing = _seal({SHA: ("image/png", PNG)})
     assert PNG not in data  # encrypted, not readable before the release key
+    package_id = read_manifest(data, signing.public_key()).package_id
     content = open_session(data, signing.public_key(), "S1",
-                           session_key(SECRET, "tiny-exam", "S1"))
+                           session_key(SECRET, "tiny-exam", package_id, "S1"))
     assert content.media == {SHA: ("image/png", PNG)}
 
 
