@@ -28,7 +28,7 @@ from question_bank.errors import BankError, SealError
 from question_bank.exposure import ExposureReport, exposure_report
 from question_bank.keys import load_master_secret, load_signing_key
 from question_bank.model import canonical_json
-from question_bank.papers import BankSnapshot, build_papers
+from question_bank.papers import BankSnapshot, build_papers, slot_number
 from question_bank.roster import read_roster
 from question_bank.sealing import read_manifest, seal_package
 from question_bank.sealing_format import (
@@ -47,7 +47,8 @@ class BuiltPackage:
     participants: int
     sessions: tuple[str, ...]
     bank_sha256: str
-    exposure: ExposureReport
+    exposure: dict[str, ExposureReport]
+    contiguous: dict[str, bool]
 
 
 def build_package(factory: sessionmaker[Session], *, exam_id: str, roster_path: Path,
@@ -82,9 +83,17 @@ def build_package(factory: sessionmaker[Session], *, exam_id: str, roster_path: 
                               "seed_sha256": hashlib.sha256(seed.encode()).hexdigest(),
                               "package_sha256": hashlib.sha256(data).hexdigest(),
                               "file": None if out is None else out.name})
+    session_of = {r.participant: r.session for r in roster}
+    exposure, contiguous = {}, {}
+    for s in definition.sessions:
+        group = [p for p in papers if session_of[p.participant] == s.id]
+        if group:
+            exposure[s.id] = exposure_report(group, snapshot)
+            slots = sorted(slot_number(p.participant) for p in group)
+            contiguous[s.id] = slots[-1] - slots[0] == len(slots) - 1
     return BuiltPackage(data=data, exam_id=exam_id, participants=len(roster),
                         sessions=tuple(s.id for s in definition.sessions),
-                        bank_sha256=snapshot.sha256, exposure=exposure_report(papers, snapshot))
+                        bank_sha256=snapshot.sha256, exposure=exposure, contiguous=contiguous)
 
 
 def write_durably(path: Path, data: bytes) -> None:

@@ -32,12 +32,17 @@ def build(exam_id: str, participants: Path, seed: str, out: Path, actor: str | N
     """Build every participant's paper and seal them into one package file."""
     built = build_package(open_db(), exam_id=exam_id, roster_path=participants, seed=seed,
                           keys_folder=keys_path(), actor=actor or default_actor(), out=out)
-    e = built.exposure
     click.echo(f"sealed {built.participants} papers of exam {exam_id} in "
                f"{len(built.sessions)} session(s) into {out} ({len(built.data):,} bytes); "
-               f"bank snapshot {built.bank_sha256[:16]}…; item exposure max/min "
-               f"{e.max_min_ratio:.2f}, neighbours sharing a question at the same position "
-               f"{e.neighbour_same_position_rate:.1%}")
+               f"bank snapshot {built.bank_sha256[:16]}…")
+    for session, e in built.exposure.items():
+        click.echo(f"session {session}: {e.papers} papers; item exposure max/min "
+                   f"{e.max_min_ratio:.2f} (worst cell {e.worst_cell}); neighbours sharing a "
+                   f"question at the same position {e.neighbour_same_position_rate:.1%}")
+        if not built.contiguous[session]:
+            click.echo(f"warning: session {session}'s participant numbers are not one "
+                       f"contiguous run, so item exposure is no more even than a random "
+                       f"draw (docs/papers.md §4)", err=True)
 
 
 @group.command("verify")

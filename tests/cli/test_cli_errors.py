@@ -118,6 +118,12 @@ def test_a_key_that_opens_no_session_is_named(seleksi: Run, tmp_path: Path) -> N
     for seal in (first, second):
         seleksi("papers", "build", "--exam", "skd-2024-demo", "--participants",
                 write_roster(tmp_path / "p.csv", 2), "--seed", "x", "--out", seal)
+    gappy = tmp_path / "gappy.csv"
+    gappy.write_text("participant,name,formation,category,session\n" + "".join(
+        f"{25 * n},P{n},F,umum,\n" for n in range(1, 6)), encoding="utf-8")
+    warned = seleksi("papers", "build", "--exam", "skd-2024-demo", "--participants", gappy,
+                     "--seed", "x", "--out", tmp_path / "c.seal")
+    assert "participant numbers are not one contiguous run" in warned.stderr
     old_key = seleksi("papers", "release-key", first, "--session", "JKT1-S1").stdout.strip()
     pub = tmp_path / "instance" / "keys" / "bank.pub"
     # a rebuilt package has new keys: the first package's key does not open the second

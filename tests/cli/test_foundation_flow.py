@@ -38,6 +38,7 @@ def _flow(seleksi: Run, work: Path) -> None:
     built = seleksi("papers", "build", "--exam", "skd-2024-demo", "--participants", roster,
                     "--seed", "s3cret", "--out", seal).stdout
     assert "sealed 25 papers" in built
+    assert "session JKT1-S1: 25 papers; item exposure max/min" in built
     assert seal.stat().st_size > 1000
 
     verified = seleksi("papers", "verify", seal, "--pubkey", keys / "bank.pub").stdout
