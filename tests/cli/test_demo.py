@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.cli.conftest import SELEKSI, Run
 
 
@@ -55,3 +57,27 @@ def test_demo_serves_the_instance_page(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_keys_never_reach_the_log_or_the_page(seleksi: Run, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    out = seleksi("demo", "--no-serve").stdout
+    instance = tmp_path / "instance"
+    secret = (instance / "keys" / "master.secret").read_text(encoding="utf-8").strip()
+    private = (instance / "keys" / "bank.key").read_text(encoding="utf-8")
+    release = next(line.split()[2] for line in out.splitlines()
+                   if line.strip().startswith("release key"))
+    body = private.split("-----")[2].strip()
+    with sqlite3.connect(instance / "seleksi.db") as conn:
+        audit = "\n".join(str(row) for row in conn.execute("SELECT * FROM audit_log"))
+    assert audit.count("papers.build") == 1
+    monkeypatch.setenv("SELEKSI_INSTANCE", str(instance))
+    from exam_server.app import create_app
+
+    page = create_app().test_client().get("/").get_data(as_text=True)
+    assert "skd-2024-demo" in page
+    for text in (audit, page):
+        for key in (secret, body, release, release.replace("-", "")):
+            assert key not in text
