@@ -8,6 +8,7 @@ from flask import Flask
 
 from exam_server.config import instance_path
 from exam_server.realtime import socketio
+from exam_server.runtime import make_runtime
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -16,9 +17,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Parameters
     ----------
     test_config
-        Overrides for the configuration (tests pass ``DATABASE_URL`` here).
+        Overrides for the configuration (tests pass ``DATABASE_URL`` here). Also
+        ``SELEKSI_CLOCK`` (an object with ``now()`` and ``monotonic()``; default the system
+        clock, shifted by ``$SELEKSI_CLOCK_OFFSET`` seconds when set), ``SELEKSI_PUBLIC_KEY``
+        (the bank's ``bank.pub``; default ``$SELEKSI_INSTANCE/keys/bank.pub``) and
+        ``SELEKSI_INSTANCE_NAME`` (whose heartbeats date an outage; default ``default``).
     """
-    from exam_server import home
+    from exam_server import api, home
+    from exam_server.candidate_ns import ExamNamespace
     from exam_server.db import database_url, make_engine, session_factory, upgrade
 
     app = Flask(__name__, instance_path=str(instance_path()), instance_relative_config=False)
@@ -27,7 +33,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     engine = make_engine(app.config["DATABASE_URL"] or database_url())
     upgrade(engine)
-    app.extensions["seleksi.db"] = session_factory(engine)
+    factory = session_factory(engine)
+    app.extensions["seleksi.db"] = factory
+    app.extensions["seleksi.exam"] = rt = make_runtime(app, factory)
     app.register_blueprint(home.bp)
+    app.register_blueprint(api.bp)
     socketio.init_app(app)
+    socketio.on_namespace(ExamNamespace(rt))
     return app

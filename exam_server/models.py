@@ -2,7 +2,8 @@
 
 Times are stored in UTC and come back timezone-aware on both SQLite and PostgreSQL. The
 migration ``migrations/versions/0001_foundation.py`` creates exactly these tables; a test
-compares the two. Attempts and answers arrive with a later migration.
+compares the two. Attempts, answers, alerts and server heartbeats (``0002_sessions``) live in
+``models_attempts.py``, imported at the end of this module so one metadata holds every table.
 """
 
 from __future__ import annotations
@@ -152,6 +153,13 @@ class ExamSession(Base):
     starts_at: Mapped[datetime]
     duration_minutes: Mapped[int | None]
     state: Mapped[str] = mapped_column(sa.String(16), default="scheduled")
+    # Set at open (0002_sessions): the 32-byte session key that decrypts the papers, kept
+    # until close, and the random secret the rotating room token is derived from.
+    session_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    token_secret: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    opened_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
     exam: Mapped[Exam] = relationship(back_populates="sessions")
 
@@ -172,6 +180,10 @@ class Participant(Base):
     category: Mapped[str] = mapped_column(sa.String(64))
     extra_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
     large_text: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The admission-card PIN (0002_sessions): argon2id hash only; five wrong PINs lock.
+    pin_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 # --- sealed packages ---------------------------------------------------------------------
@@ -226,3 +238,15 @@ class AuditLog(Base):
     details: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+from exam_server.models_attempts import (  # noqa: E402  (one metadata for every table)
+    Alert,
+    Answer,
+    Attempt,
+    ServerHeartbeat,
+)
+
+__all__ = ["Alert", "Answer", "Attempt", "AuditLog", "BankItem", "BankItemVersion", "Base",
+           "Exam", "ExamSession", "Media", "Participant", "SealedPackage", "SealedSession",
+           "ServerHeartbeat", "UTCDateTime", "utcnow"]

@@ -42,9 +42,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from exam_server.cli import bank, demo, exam, keys, papers, score
+    from exam_server.cli import audit, bank, demo, exam, keys, papers, score, serve, session
 
-    for module in (keys, bank, exam, papers, demo):
+    for module in (keys, bank, exam, papers, session, audit, serve, demo):
         main.add_command(module.group)
     score.register(main)
 

@@ -14,7 +14,8 @@ from question_bank.formats import BankFile
 from question_bank.model import IRT, Item, Option, Status
 
 TABLES = ("item", "item_version", "media", "exam", "exam_session", "participant",
-          "sealed_package", "sealed_session", "audit_log")
+          "sealed_package", "sealed_session", "audit_log", "attempt", "answer", "alert",
+          "server_heartbeat")
 
 
 def make_item(item_id: str = "TIU-0001", *, topic: str = "Analogi", variant: int = 0,

@@ -114,7 +114,7 @@ def test_reading_does_not_block_a_writer_and_keeps_its_snapshot(sqlite_url: str)
 def test_upgrade_from_a_url_string(sqlite_url: str) -> None:
     assert current_revision(sqlite_url) is None
     upgrade(sqlite_url)
-    assert current_revision(sqlite_url) == "0001_foundation"
+    assert current_revision(sqlite_url) == "0002_sessions"
 
 
 def test_transaction_rolls_back_on_error(db_url: str) -> None:

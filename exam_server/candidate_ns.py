@@ -1,0 +1,170 @@
+"""The candidate's Socket.IO namespace ``/exam`` (protocol: ``docs/protocol.md``).
+
+Thin handlers: check the payload, call a service, shape the ack. A connection must present
+``auth={"token": <bearer>}``; a bad, missing or revoked bearer is refused at connect. Each
+connection joins its attempt's room, so pushes (``time``, ``finished``) reach every
+connection of the attempt in any process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room
+from sqlalchemy.exc import SQLAlchemyError
+
+from exam_server.attempts import (
+    AttemptRef,
+    AttemptRefused,
+    attempt_for_bearer,
+    mark_connected,
+    mark_disconnected,
+    room,
+    start_attempt,
+)
+from exam_server.integrity import INTEGRITY_KINDS, record_integrity
+from exam_server.journal import JournalOp
+from exam_server.runtime import NAMESPACE, ExamRuntime
+from question_bank.errors import SealError
+
+Ack = dict[str, Any]
+
+
+def _positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def check_answer(data: Any, labels: tuple[str, ...]) -> str | None:
+    """The error code for an ``answer`` payload, or None when it is well-formed.
+
+    ``labels[no - 1]`` are the labels question ``no`` offers (e.g. ``"ABCDE"``).
+    """
+    if not isinstance(data, dict):
+        return "bad_request"
+    if not _positive_int(data.get("seq")):
+        return "bad_seq"
+    q = data.get("q")
+    if not isinstance(q, int) or not _positive_int(q) or q > len(labels):
+        return "bad_question"
+    choice = data.get("choice", "missing")
+    if choice is not None and not (isinstance(choice, str) and len(choice) == 1
+                                   and choice in labels[q - 1]):
+        return "bad_choice"
+    return None
+
+
+def check_flag(data: Any, questions: int) -> str | None:
+    """The error code for a ``flag`` payload, or None when it is well-formed."""
+    if not isinstance(data, dict):
+        return "bad_request"
+    if not _positive_int(data.get("seq")):
+        return "bad_seq"
+    q = data.get("q")
+    if not isinstance(q, int) or not _positive_int(q) or q > questions:
+        return "bad_question"
+    if not isinstance(data.get("flagged"), bool):
+        return "bad_flag"
+    return None
+
+
+class ExamNamespace(Namespace):  # type: ignore[misc]
+    """``/exam``: connect, start, answer, flag, finish, integrity."""
+
+    def __init__(self, rt: ExamRuntime) -> None:
+        super().__init__(NAMESPACE)
+        self.rt = rt
+
+    def _sid(self) -> str:
+        sid: str = request.sid  # type: ignore[attr-defined]
+        return sid
+
+    def _ref(self) -> AttemptRef | None:
+        return self.rt.connections.get(self._sid())
+
+    def on_connect(self, auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if not isinstance(token, str) or not token:
+            raise ConnectionRefusedError("bad_token")
+        ref = attempt_for_bearer(self.rt.factory, token)
+        if ref is None:
+            raise ConnectionRefusedError("bad_token")
+        sid = self._sid()
+        mark_connected(self.rt.factory, ref.id, sid, self.rt.clock.now())
+        join_room(room(ref.id))
+        self.rt.connections[sid] = ref
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        sid = self._sid()
+        ref = self.rt.connections.pop(sid, None)
+        if ref is not None:
+            mark_disconnected(self.rt.factory, ref.id, sid)
+
+    def on_start(self, data: Any = None) -> Ack:
+        ref = self._ref()
+        if ref is None:
+            return {"ok": False, "error": "bad_token"}
+        try:
+            state = start_attempt(self.rt.factory, self.rt.papers, ref, self.rt.clock.now())
+        except AttemptRefused as exc:
+            ack: Ack = {"ok": False, "error": exc.code}
+            if exc.result is not None:
+                ack["result"] = exc.result
+            return ack
+        except (SQLAlchemyError, SealError):
+            return {"ok": False, "error": "storage_unavailable"}
+        emit("time", {"deadline": state["deadline"], "server_time": state["server_time"]})
+        return state
+
+    def _labels(self, ref: AttemptRef) -> tuple[str, ...] | None:
+        try:
+            return self.rt.papers.get(ref.session_id).option_labels(ref.participant)
+        except (SealError, KeyError, SQLAlchemyError):
+            return None
+
+    def on_answer(self, data: Any = None) -> Ack:
+        ref = self._ref()
+        if ref is None:
+            return {"ok": False, "error": "bad_token"}
+        labels = self._labels(ref)
+        if labels is None:
+            return {"ok": False, "error": "storage_unavailable"}
+        error = check_answer(data, labels)
+        if error is not None:
+            return {"ok": False, "error": error}
+        return self.rt.journal.submit(JournalOp("answer", ref, data["q"], data["choice"],
+                                                data["seq"]))
+
+    def on_flag(self, data: Any = None) -> Ack:
+        ref = self._ref()
+        if ref is None:
+            return {"ok": False, "error": "bad_token"}
+        labels = self._labels(ref)
+        if labels is None:
+            return {"ok": False, "error": "storage_unavailable"}
+        error = check_flag(data, len(labels))
+        if error is not None:
+            return {"ok": False, "error": error}
+        return self.rt.journal.submit(JournalOp("flag", ref, data["q"], data["flagged"],
+                                                data["seq"]))
+
+    def on_finish(self, data: Any = None) -> Ack:
+        ref = self._ref()
+        if ref is None:
+            return {"ok": False, "error": "bad_token"}
+        return self.rt.journal.submit(JournalOp("finish", ref))
+
+    def on_integrity(self, data: Any = None) -> Ack:
+        ref = self._ref()
+        if ref is None:
+            return {"ok": False, "error": "bad_token"}
+        if not isinstance(data, dict) or data.get("kind") not in INTEGRITY_KINDS:
+            return {"ok": False, "error": "bad_request"}
+        at = data.get("at")
+        if at is not None and (isinstance(at, bool) or not isinstance(at, int)):
+            return {"ok": False, "error": "bad_request"}
+        try:
+            record_integrity(self.rt.factory, ref, data["kind"], at, self.rt.clock.now())
+        except SQLAlchemyError:
+            return {"ok": False, "error": "storage_unavailable"}
+        return {"ok": True}

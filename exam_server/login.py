@@ -1,0 +1,149 @@
+"""Candidate login: participant number + PIN + the room's token → a bearer for one attempt.
+
+Checks, in order: the participant exists (else ``bad_credentials``), their session is running
+(``session_not_running``), they are not locked (``locked``), the token is the room's
+(``bad_token``), the PIN matches (``bad_credentials``; the fifth wrong PIN in a row locks and
+answers ``locked``), the attempt is not finished (``finished``), and no connection of theirs
+is live (``already_logged_in``: refused, audit-logged and raised as an alert for the proctor).
+A login while no connection is live issues a new bearer, which revokes the previous one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.audit import append_audit
+from exam_server.db import reading, transaction
+from exam_server.models import Alert, Attempt, ExamSession, Participant
+from exam_server.tokens import new_bearer, pin_matches, token_valid
+
+MAX_PIN_FAILURES = 5
+CONNECTION_LIVE = timedelta(seconds=30)
+STATUS = {"bad_request": 400, "bad_credentials": 401, "bad_token": 401, "locked": 403,
+          "session_not_running": 403, "finished": 403, "already_logged_in": 409}
+
+
+class LoginRefused(Exception):  # noqa: N818 - a refusal, the protocol's word
+    """A refused login; ``code`` is the protocol's error code, ``status`` its HTTP status."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.status = STATUS[code]
+
+
+@dataclass(frozen=True)
+class LoginGranted:
+    """A granted login: the bearer (give it to the candidate once) and the attempt id."""
+
+    bearer: str
+    attempt_id: int
+    revoked_previous: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    participant_id: int
+    session_id: int
+    subject: str
+    session_state: str
+    token_secret: bytes | None
+    pin_hash: str | None
+    locked: bool
+
+
+def connection_live(attempt: Attempt, now: datetime) -> bool:
+    """Whether the attempt has a connection some server process saw recently."""
+    return (attempt.connected_sid is not None and attempt.connected_at is not None
+            and now - attempt.connected_at < CONNECTION_LIVE)
+
+
+def _candidate(factory: sessionmaker[Session], number: str) -> _Candidate:
+    with reading(factory) as db:
+        rows = db.execute(select(Participant, ExamSession)
+                          .join(ExamSession, Participant.session_id == ExamSession.id)
+                          .where(Participant.number == number)).all()
+        if not rows:
+            raise LoginRefused("bad_credentials", f"no participant {number}")
+        running = [r for r in rows if r[1].state == "running"]
+        p, s = (running or rows)[0]
+        return _Candidate(p.id, s.id, f"{p.exam_id}/{p.number}", s.state, s.token_secret,
+                          p.pin_hash, p.locked)
+
+
+def login(factory: sessionmaker[Session], *, participant: str, pin: str, token: str,
+          now: datetime, check_pin: Callable[[str, str], bool] = pin_matches) -> LoginGranted:
+    """Log a candidate in (see the module docstring for the checks and their order).
+
+    ``check_pin(hash, pin)`` is the argon2 check; the web layer passes one that runs in a
+    thread so the event loop is not held for its ~30 ms.
+
+    Raises
+    ------
+    LoginRefused
+        With the protocol's error code.
+    """
+    c = _candidate(factory, participant)
+    if c.session_state != "running":
+        raise LoginRefused("session_not_running", c.session_state)
+    if c.locked:
+        raise LoginRefused("locked")
+    if c.token_secret is None or not token_valid(c.token_secret, token, now):
+        raise LoginRefused("bad_token")
+    if c.pin_hash is None or not check_pin(c.pin_hash, pin):
+        _count_failure(factory, c)
+    with transaction(factory) as db:
+        outcome = _admit(db, c, now)
+    if isinstance(outcome, str):
+        raise LoginRefused(outcome)
+    return outcome
+
+
+def _count_failure(factory: sessionmaker[Session], c: _Candidate) -> None:
+    failures = Participant.pin_failures + 1
+    with transaction(factory) as db:
+        db.execute(update(Participant).where(Participant.id == c.participant_id)
+                   .values(pin_failures=failures,
+                           locked=sa.or_(Participant.locked, failures >= MAX_PIN_FAILURES)))
+        count, locked = db.execute(select(Participant.pin_failures, Participant.locked)
+                                   .where(Participant.id == c.participant_id)).one()
+        append_audit(db, actor="candidate", action="login.refused", subject=c.subject,
+                     details={"reason": "bad_pin", "failures": count, "locked": locked})
+    raise LoginRefused("locked" if locked else "bad_credentials")
+
+
+def _admit(db: Session, c: _Candidate, now: datetime) -> LoginGranted | str:
+    person = db.scalars(select(Participant).where(Participant.id == c.participant_id)
+                        .with_for_update()).one()
+    if person.locked:
+        return "locked"
+    person.pin_failures = 0
+    attempt = db.scalars(select(Attempt).where(Attempt.participant_id == person.id)
+                         .with_for_update()).one_or_none()
+    if attempt is None:
+        attempt = Attempt(participant_id=person.id, session_id=c.session_id, state="ready",
+                          created_at=now)
+        db.add(attempt)
+        db.flush()
+    if attempt.state == "finished":
+        return "finished"
+    if connection_live(attempt, now):
+        append_audit(db, actor="candidate", action="login.refused", subject=c.subject,
+                     details={"reason": "already_logged_in", "attempt": attempt.id})
+        db.add(Alert(session_id=c.session_id, participant_id=person.id, attempt_id=attempt.id,
+                     kind="already_logged_in", at=now,
+                     details={"connected_sid": attempt.connected_sid}))
+        return "already_logged_in"
+    revoked = attempt.bearer_sha256 is not None
+    bearer, digest = new_bearer()
+    attempt.bearer_sha256, attempt.bearer_issued_at = digest, now
+    attempt.connected_sid = attempt.connected_at = None
+    append_audit(db, actor="candidate", action="login", subject=c.subject,
+                 details={"attempt": attempt.id, "revoked_previous": revoked})
+    return LoginGranted(bearer, attempt.id, revoked)

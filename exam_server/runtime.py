@@ -1,0 +1,95 @@
+"""The exam server's per-process state: clock, paper cache, journal, timer, live connections.
+
+``create_app`` builds one :class:`ExamRuntime` and keeps it in
+``app.extensions["seleksi.exam"]``; the HTTP blueprint and the ``/exam`` namespace use it.
+Background work (the timer and its recovery) starts only in a serving process
+(:func:`start_background`), never merely by creating the app.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gevent
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from flask import Flask, current_app
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.attempts import AttemptRef, room
+from exam_server.clock import Clock, clock_from_env
+from exam_server.config import keys_path
+from exam_server.journal import Journal
+from exam_server.realtime import socketio
+from exam_server.session_papers import PaperCache
+from exam_server.timer import Recovery, Timer
+from question_bank.keys import load_public_key
+
+NAMESPACE = "/exam"
+
+
+def emit(event: str, payload: dict[str, Any], to: str) -> None:
+    """Send an event on ``/exam`` to a room or a sid (from any greenlet)."""
+    socketio.emit(event, payload, to=to, namespace=NAMESPACE)
+
+
+@dataclass
+class ExamRuntime:
+    """Everything the candidate protocol needs in one process."""
+
+    factory: sessionmaker[Session]
+    clock: Clock
+    papers: PaperCache
+    journal: Journal
+    timer: Timer
+    connections: dict[str, AttemptRef] = field(default_factory=dict)
+    background: list[gevent.Greenlet[Any, Any]] = field(default_factory=list)
+
+    def on_finished(self, ref: AttemptRef, result: dict[str, Any], reason: str) -> None:
+        """Tell every connection of the attempt that it is finished."""
+        emit("finished", {"result": result, "reason": reason}, room(ref.id))
+
+
+def _public_key_loader(path: str | None) -> Any:
+    def load() -> Ed25519PublicKey:
+        return load_public_key(Path(path) if path else keys_path() / "bank.pub")
+    return load
+
+
+def make_runtime(app: Flask, factory: sessionmaker[Session]) -> ExamRuntime:
+    """Build the runtime from the app's config (``SELEKSI_CLOCK``, ``SELEKSI_PUBLIC_KEY``,
+    ``SELEKSI_INSTANCE_NAME``)."""
+    clock: Clock = app.config.get("SELEKSI_CLOCK") or clock_from_env()
+    papers = PaperCache(factory, _public_key_loader(app.config.get("SELEKSI_PUBLIC_KEY")))
+    connections: dict[str, AttemptRef] = {}
+    instance = (app.config.get("SELEKSI_INSTANCE_NAME")
+                or os.environ.get("SELEKSI_INSTANCE_NAME") or "default")
+    timer = Timer(factory, papers, clock, instance=instance, emit=emit, connections=connections)
+    rt = ExamRuntime(factory=factory, clock=clock, papers=papers,
+                     journal=Journal(factory, papers, clock), timer=timer,
+                     connections=connections)
+    rt.journal.on_finished = rt.on_finished
+    return rt
+
+
+def runtime() -> ExamRuntime:
+    """The runtime of the current app."""
+    rt: ExamRuntime = current_app.extensions["seleksi.exam"]
+    return rt
+
+
+def start_background(app: Flask) -> Recovery:
+    """In a serving process: recover from any outage, start the timer, freeze the heap.
+
+    ``gc.freeze()`` after start-up keeps the long-lived objects out of every later full
+    collection (ARCHITECTURE.md: full collections over thousands of connections set p99).
+    """
+    rt: ExamRuntime = app.extensions["seleksi.exam"]
+    recovery = rt.timer.recover()
+    rt.background.append(gevent.spawn(rt.timer.run))
+    gc.collect()
+    gc.freeze()
+    return recovery

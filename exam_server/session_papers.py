@@ -1,0 +1,126 @@
+"""Opened sessions held in memory: decrypted papers, the answer key, candidate payloads.
+
+Before a session is opened nothing in the database can decrypt its papers. Opening keeps the
+32-byte session key in the ``exam_session`` row until close, so any server process (or one
+restarted after a crash) can decrypt the papers again without a human: :class:`PaperCache`
+fills itself lazily from the stored package and that key. Closing clears the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.db import reading
+from exam_server.models import ExamSession
+from exam_server.packages import stored_package
+from exam_server.results import session_key_table
+from question_bank.errors import SealError
+from question_bank.papers import Paper
+from question_bank.sealing import SessionContent, open_session
+from scoring.services import KeyTable, Scheme, load_scheme
+
+
+@dataclass
+class OpenedSession:
+    """One opened session's papers and answer key, with candidate payloads built on demand."""
+
+    session_id: int
+    exam_id: str
+    code: str
+    scheme: Scheme
+    duration_minutes: int
+    content: SessionContent
+    key: KeyTable
+    _payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def paper(self, participant: str) -> Paper:
+        """The participant's paper; ``KeyError`` if they have none in this session."""
+        return self.content.papers[participant]
+
+    def candidate_paper(self, participant: str) -> dict[str, Any]:
+        """``{"questions": [{"no", "section", "text", "options": [{"label", "text"}]}]}``.
+
+        Options in the candidate's order under the labels they see; no item id, ref or
+        points anywhere.
+        """
+        if participant not in self._payloads:
+            questions = []
+            for q in self.paper(participant).questions:
+                item = self.content.items[q.ref].item
+                by_label = {o.label: o for o in item.options}
+                shown = [o.label for o in item.options]
+                questions.append({
+                    "no": q.number, "section": q.section, "text": item.stem,
+                    "options": [{"label": shown[i], "text": by_label[orig].text}
+                                for i, orig in enumerate(q.option_order)]})
+            self._payloads[participant] = {"questions": questions}
+        return self._payloads[participant]
+
+    def option_labels(self, participant: str) -> tuple[str, ...]:
+        """Per question (index ``no - 1``), the labels the candidate may choose, as a string."""
+        if participant not in self._labels:
+            paper = self.paper(participant)
+            self._labels[participant] = tuple(
+                "".join(o.label for o in self.content.items[q.ref].item.options)
+                for q in paper.questions)
+        return self._labels[participant]
+
+
+def open_content(factory: sessionmaker[Session], exam_id: str, code: str, key: bytes,
+                 public_key: Ed25519PublicKey) -> SessionContent:
+    """Decrypt and check one session of the exam's stored package (raises ``SealError``)."""
+    return open_session(stored_package(factory, exam_id), public_key, code, key)
+
+
+class PaperCache:
+    """Per process: opened sessions by ``exam_session.id``, filled lazily from the database.
+
+    ``public_key`` is called once, when the first session is decrypted in this process.
+    """
+
+    def __init__(self, factory: sessionmaker[Session],
+                 public_key: Callable[[], Ed25519PublicKey]) -> None:
+        self._factory = factory
+        self._public_key_source = public_key
+        self._public_key: Ed25519PublicKey | None = None
+        self._sessions: dict[int, OpenedSession] = {}
+
+    @property
+    def public_key(self) -> Ed25519PublicKey:
+        """The bank's public key that packages are checked against."""
+        if self._public_key is None:
+            self._public_key = self._public_key_source()
+        return self._public_key
+
+    def get(self, session_id: int) -> OpenedSession:
+        """The opened session; ``SealError`` if it is not open (no key in the database)."""
+        opened = self._sessions.get(session_id)
+        if opened is not None:
+            return opened
+        with reading(self._factory) as db:
+            row = db.get(ExamSession, session_id)
+            if row is None or row.session_key is None:
+                raise SealError(f"session {session_id} is not open: its papers are sealed")
+            exam_id, code, key = row.exam_id, row.code, row.session_key
+            duration, scheme_id = row.duration_minutes, row.exam.scheme
+        content = open_content(self._factory, exam_id, code, key, self.public_key)
+        scheme = load_scheme(scheme_id)
+        opened = OpenedSession(session_id=session_id, exam_id=exam_id, code=code, scheme=scheme,
+                               duration_minutes=duration or scheme.duration_minutes,
+                               content=content, key=session_key_table(scheme, content.items))
+        self._sessions[session_id] = opened
+        return opened
+
+    def put(self, session_id: int, opened: OpenedSession) -> None:
+        """Keep an opened session (after ``open`` decrypted it anyway)."""
+        self._sessions[session_id] = opened
+
+    def forget(self, session_id: int) -> None:
+        """Drop a session (at close) so its papers leave this process's memory."""
+        self._sessions.pop(session_id, None)

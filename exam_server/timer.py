@@ -1,0 +1,192 @@
+"""The server's own clock work: heartbeat, downtime credit, auto-finish, ``time`` pushes.
+
+One :class:`Timer` per serving process. At start-up :meth:`Timer.recover` looks at the
+heartbeats of this instance's earlier processes: when every one of them is stale (older than
+:data:`STALE`, so none is serving) and one did not stop cleanly, the instance was down from
+its newest beat until now. That downtime is given to every working attempt whose deadline
+had not passed at that beat; the others are finished from the journal at once. Then
+:meth:`Timer.run` ticks every second: finishes due attempts (deadline + grace passed), each
+exactly once (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite, and a
+conditional update everywhere), beats every :data:`HEARTBEAT_EVERY`, refreshes this
+process's live connections and pushes ``time`` to them every :data:`TIME_PUSH_EVERY`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import socket
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import gevent
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.attempts import AttemptRef, finish_in, ref_for_attempt, refresh_connections
+from exam_server.audit import append_audit
+from exam_server.clock import ANSWER_GRACE, Clock, downtime, epoch_ms
+from exam_server.db import reading, serialise, transaction
+from exam_server.models import Attempt, ServerHeartbeat
+from exam_server.session_papers import PaperCache
+
+log = logging.getLogger(__name__)
+TICK = 1.0
+HEARTBEAT_EVERY = 5.0
+CONNECTIONS_EVERY = 10.0
+TIME_PUSH_EVERY = 30.0
+STALE = timedelta(seconds=15)
+FINISH_BATCH = 200
+
+Emit = Callable[[str, dict[str, Any], str], None]
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :meth:`Timer.recover` found and did."""
+
+    downtime_seconds: int
+    credited: int
+    finished: int
+
+
+class Timer:
+    """Heartbeat, recovery and auto-finish for one process (see the module docstring).
+
+    ``emit(event, payload, to)`` sends to a room or sid on ``/exam``; ``connections`` is
+    this process's live connections (sid to attempt).
+    """
+
+    def __init__(self, factory: sessionmaker[Session], papers: PaperCache, clock: Clock, *,
+                 instance: str, emit: Emit, connections: Mapping[str, AttemptRef]) -> None:
+        self.factory, self.papers, self.clock = factory, papers, clock
+        self.instance, self.emit, self.connections = instance, emit, connections
+        self.process_id = uuid.uuid4().hex
+        self._next: dict[str, float] = {}
+
+    def recover(self) -> Recovery:
+        """Register this process's heartbeat and give back any outage (module docstring)."""
+        now = self.clock.now()
+        late: list[int] = []
+        with transaction(self.factory) as db:
+            serialise(db, "seleksi.heartbeat")
+            rows = db.scalars(select(ServerHeartbeat).where(
+                ServerHeartbeat.instance == self.instance,
+                ServerHeartbeat.stopped_at.is_(None))).all()
+            live = [r for r in rows if now - r.beat_at < STALE]
+            dead = [r for r in rows if now - r.beat_at >= STALE]
+            last = max((r.beat_at for r in dead), default=None)
+            seconds = 0
+            if last is not None and not live:
+                seconds = math.ceil(downtime(last, now).total_seconds())
+            for r in dead:
+                r.stopped_at = now
+            db.add(ServerHeartbeat(process_id=self.process_id, instance=self.instance,
+                                   host=socket.gethostname(), pid=os.getpid(), started_at=now,
+                                   beat_at=now))
+            credited = 0
+            if seconds and last is not None:
+                for a in db.scalars(select(Attempt).where(Attempt.state == "working")
+                                    .order_by(Attempt.id).with_for_update()):
+                    assert a.deadline_at is not None  # noqa: S101 - set when working
+                    if a.deadline_at + ANSWER_GRACE <= last:
+                        late.append(a.id)
+                        continue
+                    a.downtime_seconds += seconds
+                    a.deadline_at += timedelta(seconds=seconds)
+                    credited += 1
+                append_audit(db, actor="server", action="server.downtime",
+                             subject=self.instance,
+                             details={"seconds": seconds, "last_heartbeat": epoch_ms(last),
+                                      "credited": credited, "finishing": len(late)})
+        finished = sum(1 for i in late if self._finish(i, now) is not None)
+        return Recovery(seconds, credited, finished)
+
+    def beat(self) -> None:
+        """Record that this process is alive now."""
+        with transaction(self.factory) as db:
+            db.execute(update(ServerHeartbeat)
+                       .where(ServerHeartbeat.process_id == self.process_id)
+                       .values(beat_at=self.clock.now()))
+
+    def stop(self) -> None:
+        """A clean stop: this process's heartbeat will not be read as an outage."""
+        with transaction(self.factory) as db:
+            db.execute(update(ServerHeartbeat)
+                       .where(ServerHeartbeat.process_id == self.process_id)
+                       .values(stopped_at=self.clock.now()))
+
+    def finish_due(self) -> int:
+        """Finish every attempt past its deadline and grace; how many this call finished."""
+        now = self.clock.now()
+        cutoff = now - ANSWER_GRACE
+        with reading(self.factory) as db:
+            due = db.scalars(select(Attempt.id).where(Attempt.state == "working",
+                                                      Attempt.deadline_at < cutoff)
+                             .order_by(Attempt.deadline_at).limit(FINISH_BATCH)).all()
+        return sum(1 for attempt_id in due if self._finish(attempt_id, now) is not None)
+
+    def _finish(self, attempt_id: int, now: datetime) -> dict[str, Any] | None:
+        with reading(self.factory) as db:
+            ref = ref_for_attempt(db, attempt_id)
+        opened = self.papers.get(ref.session_id)
+        with transaction(self.factory) as db:
+            locked = db.scalars(select(Attempt.id).where(Attempt.id == attempt_id,
+                                                         Attempt.state == "working")
+                                .with_for_update(skip_locked=True)).one_or_none()
+            result = None if locked is None else finish_in(db, opened, ref, "deadline", now)
+        if result is not None:
+            self.emit("finished", {"result": result, "reason": "deadline"},
+                      f"attempt:{attempt_id}")
+        return result
+
+    def push_times(self) -> None:
+        """Send ``time`` to every live connection of this process."""
+        by_attempt: dict[int, list[str]] = {}
+        for sid, ref in list(self.connections.items()):
+            by_attempt.setdefault(ref.id, []).append(sid)
+        if not by_attempt:
+            return
+        with reading(self.factory) as db:
+            deadlines = dict(db.execute(select(Attempt.id, Attempt.deadline_at).where(
+                Attempt.id.in_(list(by_attempt)), Attempt.state == "working")).all())
+        server_time = epoch_ms(self.clock.now())
+        for attempt_id, deadline_at in deadlines.items():
+            if deadline_at is None:
+                continue
+            for sid in by_attempt[attempt_id]:
+                self.emit("time", {"deadline": epoch_ms(deadline_at),
+                                   "server_time": server_time}, sid)
+
+    def _every(self, name: str, seconds: float) -> bool:
+        now = self.clock.monotonic()
+        if now >= self._next.get(name, 0.0):
+            self._next[name] = now + seconds
+            return True
+        return False
+
+    def tick(self) -> None:
+        """One second's work (each part guarded, so one failure does not stop the rest)."""
+        jobs: list[tuple[str, float, Callable[[], object]]] = [
+            ("finish", TICK, self.finish_due),
+            ("heartbeat", HEARTBEAT_EVERY, self.beat),
+            ("connections", CONNECTIONS_EVERY, lambda: refresh_connections(
+                self.factory, list(self.connections), self.clock.now())),
+            ("time", TIME_PUSH_EVERY, self.push_times),
+        ]
+        for name, every, job in jobs:
+            if self._every(name, every):
+                try:
+                    job()
+                except Exception:
+                    log.exception("timer: %s failed", name)
+
+    def run(self) -> None:
+        """Tick forever (a background greenlet)."""
+        while True:
+            self.tick()
+            gevent.sleep(TICK)

@@ -1,0 +1,107 @@
+"""Pure parts of the exam server: deadline math, room tokens, bearers, PINs, payload checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exam_server.candidate_ns import check_answer, check_flag
+from exam_server.clock import accepts_answers, deadline, downtime, epoch_ms, is_due
+from exam_server.tokens import (
+    TOKEN_ALPHABET,
+    bearer_digest,
+    current_token,
+    hash_pin,
+    new_bearer,
+    new_pin,
+    pin_matches,
+    token_for_window,
+    token_valid,
+    token_window,
+)
+
+START = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
+
+
+@given(st.integers(1, 300), st.integers(0, 120), st.integers(-600, 3600), st.integers(0, 3600),
+       st.integers(0, 7200))
+def test_deadline_adds_every_input(duration: int, extra: int, extension: int, paused: int,
+                                   down: int) -> None:
+    d = deadline(START, duration_minutes=duration, extra_minutes=extra,
+                 extension_seconds=extension, paused_seconds=paused, downtime_seconds=down)
+    assert (d - START).total_seconds() == (duration + extra) * 60 + extension + paused + down
+
+
+def test_deadline_refuses_bad_inputs() -> None:
+    with pytest.raises(ValueError, match="timezone"):
+        deadline(START.replace(tzinfo=None), duration_minutes=100)
+    with pytest.raises(ValueError, match="extra_minutes"):
+        deadline(START, duration_minutes=100, extra_minutes=-1)
+
+
+def test_grace_is_two_seconds() -> None:
+    d = START + timedelta(minutes=100)
+    assert accepts_answers(d + timedelta(seconds=2), d)
+    assert not accepts_answers(d + timedelta(seconds=2, microseconds=1), d)
+    assert not is_due(d + timedelta(seconds=2), d)
+    assert is_due(d + timedelta(seconds=3), d)
+    assert downtime(d, d - timedelta(seconds=5)) == timedelta(0)
+    assert epoch_ms(datetime(1970, 1, 1, 0, 0, 1, tzinfo=UTC)) == 1000
+
+
+def test_token_rotates_per_window_with_grace() -> None:
+    secret = b"k" * 32
+    window = token_window(START)
+    start = datetime.fromtimestamp(window * 900, UTC)
+    token = current_token(secret, start)
+    assert len(token) == 6
+    assert set(token) <= set(TOKEN_ALPHABET)
+    assert not set(TOKEN_ALPHABET) & set("01IO")
+    assert token == token_for_window(secret, window)
+    assert current_token(secret, start + timedelta(minutes=14, seconds=59)) == token
+    nxt = current_token(secret, start + timedelta(minutes=15))
+    assert nxt != token
+    assert token_valid(secret, token.lower(), start + timedelta(minutes=16, seconds=59))
+    assert not token_valid(secret, token, start + timedelta(minutes=17))
+    assert token_valid(secret, f" {nxt[:3]} {nxt[3:]} ", start + timedelta(minutes=17))
+    assert not token_valid(b"x" * 32, token, start)
+    assert not token_valid(secret, "", start)
+
+
+def test_bearer_and_pin() -> None:
+    bearer, digest = new_bearer()
+    assert len(bearer) >= 40
+    assert digest == bearer_digest(bearer) != bearer
+    assert new_bearer()[0] != bearer
+    pin = new_pin()
+    assert len(pin) == 6
+    assert pin.isdigit()
+    hashed = hash_pin(pin)
+    assert hashed.startswith("$argon2id$")
+    assert pin_matches(hashed, pin)
+    assert not pin_matches(hashed, "x" + pin[1:])
+    assert not pin_matches("not a hash", pin)
+
+
+@pytest.mark.parametrize(("payload", "error"), [
+    ({"seq": 1, "q": 1, "choice": "A"}, None),
+    ({"seq": 1, "q": 2, "choice": None}, None),
+    ({"seq": 1, "q": 2, "choice": "E"}, "bad_choice"),  # question 2 has four options
+    ({"seq": 1, "q": 3, "choice": "A"}, "bad_question"),
+    ({"seq": 1, "q": True, "choice": "A"}, "bad_question"),
+    ({"seq": "1", "q": 1, "choice": "A"}, "bad_seq"),
+    ({"seq": 1, "q": 1, "choice": ["A"]}, "bad_choice"),
+    ("answer", "bad_request"),
+])
+def test_check_answer(payload: object, error: str | None) -> None:
+    assert check_answer(payload, ("ABCDE", "ABCD")) == error
+
+
+def test_check_flag() -> None:
+    assert check_flag({"seq": 1, "q": 2, "flagged": False}, 2) is None
+    assert check_flag({"seq": 1, "q": 3, "flagged": False}, 2) == "bad_question"
+    assert check_flag({"seq": 1, "q": 1, "flagged": "yes"}, 2) == "bad_flag"
+    assert check_flag({"q": 1, "flagged": True}, 2) == "bad_seq"

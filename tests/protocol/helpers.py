@@ -1,0 +1,216 @@
+"""A real exam for protocol tests: a sealed package, a prepared database, a server process.
+
+The package is built once per test run through the real ``seleksi`` commands; each test gets
+a fresh database with the package imported, the session opened and running and PINs issued,
+and (for the protocol tests) a ``seleksi serve`` process of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.db import make_engine, session_factory, upgrade
+from exam_server.models import ExamSession
+from exam_server.packages import import_package
+from exam_server.sessions import issue_pins, open_exam_session, start_exam_session
+from exam_server.tokens import current_token
+from question_bank.keys import load_public_key
+from tests.cli.conftest import EXAMPLE, make_runner, write_roster
+
+SELEKSI = Path(sys.executable).with_name("seleksi")
+SESSION = "JKT1-S1"
+EXAM = "skd-2024-demo"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A sealed package of :data:`EXAM` with its keys folder and release key."""
+
+    seal: Path
+    keys: Path
+    release_key: str
+    participants: int
+
+
+def build_sealed(work: Path, participants: int) -> Sealed:
+    """Keys, a 600-item sample bank, the example exam, and a sealed package (real CLI)."""
+    run = make_runner(work / "instance", None)
+    run("keys", "init")
+    run("bank", "sample", "--items", "600", "--out", work / "bank.json")
+    run("bank", "import", work / "bank.json")
+    run("exam", "load", EXAMPLE)
+    roster = write_roster(work / "participants.csv", participants, SESSION)
+    seal = work / "exam.seal"
+    run("papers", "build", "--exam", EXAM, "--participants", roster, "--seed", "uji",
+        "--out", seal)
+    key = run("papers", "release-key", seal, "--session", SESSION).stdout.strip()
+    return Sealed(seal, work / "instance" / "keys", key, participants)
+
+
+@dataclass
+class Prepared:
+    """A database with the session running: its URL, factory and the PIN of everyone."""
+
+    url: str
+    instance: Path
+    factory: sessionmaker[Session]
+    pins: dict[str, str]
+
+    @property
+    def numbers(self) -> list[str]:
+        return sorted(self.pins)
+
+    def token(self, offset: float = 0.0) -> str:
+        """The room's token now (plus ``offset`` seconds)."""
+        from datetime import UTC, datetime, timedelta
+
+        with self.factory() as db:
+            secret = db.scalars(select(ExamSession.token_secret)).one()
+        assert secret is not None
+        return current_token(secret, datetime.now(UTC) + timedelta(seconds=offset))
+
+
+def prepare(sealed: Sealed, instance: Path, url: str, *, now: Any = None) -> Prepared:
+    """A fresh database at ``url``: package imported, session opened and running, PINs."""
+    from datetime import UTC, datetime
+
+    instance.mkdir(parents=True, exist_ok=True)
+    if not (instance / "keys").exists():
+        shutil.copytree(sealed.keys, instance / "keys")
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = session_factory(engine)
+    public_key = load_public_key(sealed.keys / "bank.pub")
+    import_package(factory, sealed.seal.read_bytes(), public_key, actor="uji",
+                   source=sealed.seal.name)
+    moment = now or datetime.now(UTC)
+    open_exam_session(factory, SESSION, sealed.release_key, public_key, actor="uji", now=moment)
+    start_exam_session(factory, SESSION, actor="uji", now=moment)
+    cards = issue_pins(factory, SESSION, actor="uji")
+    return Prepared(url, instance, factory, {c.participant: c.pin for c in cards})
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A ``seleksi serve`` process on a free port."""
+
+    instance: Path
+    url: str
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[str] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, **env: str) -> Server:
+        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        environment.update(SELEKSI_INSTANCE=str(self.instance), DATABASE_URL=self.url,
+                           **self.extra_env, **env)
+        self.proc = subprocess.Popen([str(SELEKSI), "serve", "--port", str(self.port)],
+                                     env=environment, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True,
+                                     cwd=self.instance.parent)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"seleksi serve exited: {self.proc.stdout.read()}")  # type: ignore[union-attr]
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("seleksi serve did not listen within 30 s")
+
+    def kill(self, sig: int = signal.SIGKILL) -> str:
+        """Send ``sig`` and wait for the process; its output."""
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        out, _ = self.proc.communicate(timeout=20)
+        self.proc = None
+        return out
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.kill(signal.SIGKILL)
+
+    def login(self, participant: str, pin: str, token: str,
+              language: str | None = None) -> requests.Response:
+        headers = {"Accept-Language": language} if language else {}
+        return requests.post(f"{self.base}/api/exam/login", timeout=10, headers=headers,
+                             json={"participant": participant, "pin": pin, "token": token})
+
+
+class Candidate:
+    """A real python-socketio client on ``/exam``, recording pushed events."""
+
+    opened: list[Candidate] = []
+
+    def __init__(self, server: Server, bearer: str, *, connect: bool = True) -> None:
+        Candidate.opened.append(self)
+        self.server, self.bearer = server, bearer
+        self.events: list[tuple[str, Any]] = []
+        self.sio = socketio.Client(reconnection=False)
+        for name in ("time", "finished", "paused", "resumed"):
+            self.sio.on(name, self._recorder(name), namespace="/exam")
+        if connect:
+            self.connect()
+
+    def _recorder(self, name: str) -> Any:
+        def record(data: Any) -> None:
+            self.events.append((name, data))
+        return record
+
+    def connect(self) -> None:
+        self.sio.connect(self.server.base, auth={"token": self.bearer}, namespaces=["/exam"],
+                         transports=["websocket"], wait_timeout=10)
+
+    def call(self, event: str, data: Any = None) -> Any:
+        return self.sio.call(event, {} if data is None else data, namespace="/exam",
+                             timeout=15)
+
+    def close(self) -> None:
+        try:
+            self.sio.disconnect()
+        finally:
+            ws = getattr(self.sio.eio, "ws", None)
+            if ws is not None:
+                ws.close()
+            http = getattr(self.sio.eio, "http", None)
+            if http is not None:
+                http.close()
+
+    @classmethod
+    def close_all(cls) -> None:
+        """Close every client a test made (a killed server leaves them half-open)."""
+        while cls.opened:
+            cls.opened.pop().close()
+
+
+def logged_in(server: Server, prepared: Prepared, number: str) -> Candidate:
+    """Log ``number`` in and connect a candidate client."""
+    r = server.login(number, prepared.pins[number], prepared.token())
+    assert r.status_code == 200, r.text
+    return Candidate(server, r.json()["token"])

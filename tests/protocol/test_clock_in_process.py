@@ -1,0 +1,157 @@
+"""The clock with time moved by hand: the app in-process, socketio.test_client as the browser.
+
+Token rotation and grace, accommodation in the deadline, the 2-second grace, auto-finish,
+and the downtime credit at start-up, all without sleeping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+
+from exam_server.app import create_app
+from exam_server.clock import ShiftedClock
+from exam_server.models import Attempt, AuditLog, ExamSession, Participant
+from exam_server.realtime import socketio
+from exam_server.runtime import ExamRuntime
+from exam_server.timer import Timer
+from exam_server.tokens import TOKEN_WINDOW, current_token, token_window
+from tests.protocol.helpers import Prepared, Sealed
+
+
+@dataclass
+class InProcess:
+    app: Flask
+    clock: ShiftedClock
+    prepared: Prepared
+
+    @property
+    def rt(self) -> ExamRuntime:
+        runtime: ExamRuntime = self.app.extensions["seleksi.exam"]
+        return runtime
+
+    def token(self) -> str:
+        with self.prepared.factory() as db:
+            secret = db.scalars(select(ExamSession.token_secret)).one()
+        assert secret is not None
+        return current_token(secret, self.clock.now())
+
+    def login(self, number: str, token: str | None = None) -> Any:
+        return self.app.test_client().post("/api/exam/login", json={
+            "participant": number, "pin": self.prepared.pins[number],
+            "token": token or self.token()})
+
+    def candidate(self, number: str) -> Any:
+        r = self.login(number)
+        assert r.status_code == 200, r.get_json()
+        return socketio.test_client(self.app, namespace="/exam",
+                                    auth={"token": r.get_json()["token"]},
+                                    flask_test_client=self.app.test_client())
+
+
+@pytest.fixture
+def in_process(prepared: Prepared, sealed: Sealed) -> Iterator[InProcess]:
+    clock = ShiftedClock()
+    app = create_app({"DATABASE_URL": prepared.url, "SELEKSI_CLOCK": clock,
+                      "SELEKSI_PUBLIC_KEY": str(sealed.keys / "bank.pub")})
+    yield InProcess(app, clock, prepared)
+    app.extensions["seleksi.db"].kw["bind"].dispose()
+
+
+def _events(client: Any, name: str) -> list[Any]:
+    return [e["args"][0] for e in client.get_received("/exam") if e["name"] == name]
+
+
+def test_token_rotates_every_15_minutes_with_2_minutes_grace(in_process: InProcess) -> None:
+    a, b, c = in_process.prepared.numbers[:3]
+    old = in_process.token()
+    now = in_process.clock.now()
+    to_next = (token_window(now) + 1) * TOKEN_WINDOW.total_seconds() - now.timestamp()
+    in_process.clock.advance(to_next + 60)  # one minute into the next window
+    new = in_process.token()
+    assert new != old
+    assert in_process.login(a, old).status_code == 200  # within the grace
+    in_process.clock.advance(120)  # three minutes in: the old token is gone
+    refused = in_process.login(b, old)
+    assert (refused.status_code, refused.get_json()["error"]) == (401, "bad_token")
+    assert in_process.login(c, new).status_code == 200
+
+
+def test_deadline_accommodation_grace_and_auto_finish(in_process: InProcess) -> None:
+    number = in_process.prepared.numbers[0]
+    with in_process.prepared.factory.begin() as db:
+        db.execute(update(Participant).where(Participant.number == number)
+                   .values(extra_minutes=15))
+    client = in_process.candidate(number)
+    state = client.emit("start", {}, namespace="/exam", callback=True)
+    assert state["deadline"] - state["server_time"] == (100 + 15) * 60 * 1000
+    assert _events(client, "time") == [{"deadline": state["deadline"],
+                                        "server_time": state["server_time"]}]
+
+    in_process.clock.advance((state["deadline"] - state["server_time"]) / 1000 + 1)
+    ack = client.emit("answer", {"seq": 1, "q": 1, "choice": "A"}, namespace="/exam",
+                      callback=True)
+    assert ack == {"ok": True, "seq": 1}  # in flight: within the 2-second grace
+    assert in_process.rt.timer.finish_due() == 0
+    in_process.clock.advance(2)
+    late = client.emit("answer", {"seq": 2, "q": 1, "choice": "B"}, namespace="/exam",
+                       callback=True)
+    assert late == {"ok": False, "error": "time_over"}
+    with in_process.prepared.factory() as db:
+        refused = db.scalars(select(AuditLog.details)
+                             .where(AuditLog.action == "answer.refused")).one()
+        assert refused == {"q": 1, "value": "B", "seq": 2, "reason": "time_over"}
+
+    assert in_process.rt.timer.finish_due() == 1
+    assert in_process.rt.timer.finish_due() == 0  # exactly once
+    pushed = _events(client, "finished")
+    assert len(pushed) == 1
+    assert pushed[0]["reason"] == "deadline"
+    with in_process.prepared.factory() as db:
+        attempt = db.scalars(select(Attempt)).one()
+        assert (attempt.state, attempt.finish_reason) == ("finished", "deadline")
+    client.disconnect(namespace="/exam")
+
+
+def test_downtime_is_credited_once_and_a_clean_stop_credits_nothing(
+        in_process: InProcess) -> None:
+    rt = in_process.rt
+    assert rt.timer.recover().downtime_seconds == 0  # the first run: nothing to give back
+    running, late = in_process.prepared.numbers[:2]
+    first = in_process.candidate(running)
+    before = first.emit("start", {}, namespace="/exam", callback=True)
+    second = in_process.candidate(late)
+    second.emit("start", {}, namespace="/exam", callback=True)
+    with in_process.prepared.factory.begin() as db:
+        late_id = db.scalars(select(Attempt.id).join(Participant)
+                             .where(Participant.number == late)).one()
+        deadline = db.get_one(Attempt, late_id).started_at
+        db.execute(update(Attempt).where(Attempt.id == late_id).values(deadline_at=deadline))
+    in_process.clock.advance(5)
+    rt.timer.beat()  # the last heartbeat before the power cut
+
+    in_process.clock.advance(20 * 60)
+    restarted = Timer(rt.factory, rt.papers, in_process.clock, instance="default",
+                      emit=lambda *a: None, connections={})
+    recovery = restarted.recover()
+    assert 20 * 60 <= recovery.downtime_seconds <= 20 * 60 + 1  # rounded up to whole seconds
+    assert (recovery.credited, recovery.finished) == (1, 1)
+    after = first.emit("start", {}, namespace="/exam", callback=True)
+    assert after["deadline"] - before["deadline"] == recovery.downtime_seconds * 1000
+
+    again = Timer(rt.factory, rt.papers, in_process.clock, instance="default",
+                  emit=lambda *a: None, connections={})
+    assert again.recover().downtime_seconds == 0  # the restarted one is alive: no outage
+    restarted.stop()
+    again.stop()
+    in_process.clock.advance(10 * 60)
+    third = Timer(rt.factory, rt.papers, in_process.clock, instance="default",
+                  emit=lambda *a: None, connections={})
+    assert third.recover().downtime_seconds == 0  # stopped cleanly: not an outage
+    with in_process.prepared.factory() as db:
+        assert db.get_one(Attempt, late_id).finish_reason == "deadline"
