@@ -2,13 +2,16 @@
 
 A CSV (UTF-8, comma) or XLSX file with the header ``participant,name,formation,category,
 session``. Participant numbers are text (leading zeros kept; a numeric XLSX cell becomes its
-integer text). An empty ``session`` is allowed when the exam has exactly one session; an
-empty ``category`` means ``umum``. A file with anything wrong is refused whole, every
-problem listed at once.
+integer text); one in scientific notation (``2.411E+12``: the spreadsheet rounded a long
+number) or holding a space or control character is refused. An empty ``session`` is
+allowed when the exam has exactly one session; an empty ``category`` means ``umum``. A file
+with anything wrong is refused whole, every problem listed at once.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,8 @@ from question_bank.formats.sheet import column_letter, map_columns, read_sheet
 COLUMNS = ("participant", "name", "formation", "category", "session")
 REQUIRED = ("participant", "name", "formation")  # category and session may be left out
 DEFAULT_CATEGORY = "umum"
+_SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+_AS_TEXT = "format the participant column as Text in the spreadsheet and type the numbers again"
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,8 @@ def read_roster(path: Path, sessions: Sequence[str],
     ------
     ImportRejected
         Every problem at once: missing columns, bad encoding, empty participant or name,
-        a participant number used twice (both rows named), an unknown session or category.
+        a participant number used twice (both rows named) or in scientific notation or
+        holding a space or control character, an unknown session or category.
     """
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".xlsx"):
@@ -70,8 +76,11 @@ def read_roster(path: Path, sessions: Sequence[str],
             problems.append(Problem(sheet.file, reason, row, letter.get(column)))
 
         participant, name = value["participant"], value["name"]
+        malformed = _malformed_number(participant)
         if not participant:
             flag("participant", "the participant number is empty")
+        elif malformed:
+            flag("participant", f"participant number {participant!r} {malformed}: {_AS_TEXT}")
         elif participant in first_row:
             flag("participant", f"participant {participant} appears twice, at rows "
                                 f"{first_row[participant]} and {number}")
@@ -95,3 +104,13 @@ def read_roster(path: Path, sessions: Sequence[str],
         problems.sort(key=lambda p: p.row or 0)
         raise ImportRejected(problems)
     return entries
+
+
+def _malformed_number(participant: str) -> str | None:
+    """Why a participant number cannot be right, or ``None``."""
+    if _SCIENTIFIC.fullmatch(participant):
+        return ("is in scientific notation (the spreadsheet turned a long number into a "
+                "rounded one)")
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in participant):
+        return "holds a space or control character"
+    return None

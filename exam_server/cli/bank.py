@@ -8,7 +8,7 @@ import click
 
 from exam_server import bank_store
 from exam_server.cli.context import actor_option_help, default_actor, open_db
-from question_bank.formats import FORMATS, read_bank, write_bank
+from question_bank.formats import FORMATS, SUFFIXES, read_bank, write_bank
 from question_bank.sample import sample_bank
 
 
@@ -85,8 +85,7 @@ _workflow("retire", "Retire ITEM_ID: it goes into no new paper.")
 
 
 def _format_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    fmt = {".json": "json", ".csv": "csv", ".xlsx": "xlsx", ".zip": "qti"}.get(suffix)
+    fmt = SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise click.BadParameter(f"{path.name}: use a .json, .csv, .xlsx or .zip (QTI) file",
                                  param_hint="--out")

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import cast
 
 from question_bank.errors import BankError, ImportRejected, Problem
@@ -148,6 +149,15 @@ def sniff_other_format(raw: bytes, expected: str) -> str | None:
     if b"\x00" in raw[:4096]:
         return f"this is a binary file, not {expected}"
     return None
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The bytes of a file being imported; ImportRejected naming it if it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportRejected([Problem(path.name, f"cannot read the file "
+                                      f"({exc.strerror or exc})")]) from exc
 
 
 def decode_utf8(raw: bytes, file: str, what: str) -> str:

@@ -23,6 +23,7 @@ from question_bank.formats.base import (
     as_status,
     decode_utf8,
     item_texts,
+    read_file_bytes,
     reject_if,
     sha256_hex,
     sha_targets,
@@ -77,12 +78,7 @@ def write_json(path: Path, items: Sequence[Item],
 
 def read_json(path: Path) -> BankFile:
     """Read a ``seleksi-bank`` JSON file; ImportRejected lists every problem at once."""
-    name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportRejected([Problem(name, f"cannot read the file ({exc.strerror})")]) from exc
-    return parse_bank(raw, name)
+    return parse_bank(read_file_bytes(path), path.name)
 
 
 def parse_bank(raw: bytes, name: str) -> BankFile:

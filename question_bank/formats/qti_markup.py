@@ -33,6 +33,11 @@ BLOCK_TAGS = {"p", "div", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "b
               "ul", "ol", "dl", "li", "hr", "choiceInteraction", "prompt"}
 
 
+#: Why an XML document with a DTD is refused (its name goes before this).
+DOCTYPE_REFUSED = ("holds a DOCTYPE or ENTITY declaration, which is refused (entity expansion "
+                   "and external entities); remove it")
+
+
 class XmlRefused(ValueError):
     """An XML document was malformed or refused; the message says why."""
 
@@ -65,8 +70,7 @@ def parse_xml(raw: bytes) -> ET.Element:
     except UnicodeDecodeError as exc:
         raise XmlRefused(f"not UTF-8 (byte {exc.start})") from None
     if _DANGER.search(text):
-        raise XmlRefused("holds a DOCTYPE or ENTITY declaration, which is refused (entity "
-                         "expansion and external entities); remove it")
+        raise XmlRefused(DOCTYPE_REFUSED)
     try:
         return ET.fromstring(raw.removeprefix(b"\xef\xbb\xbf"))  # noqa: S314 - guarded above
     except ET.ParseError as exc:

@@ -12,12 +12,16 @@ import datetime as dt
 import io
 import warnings
 import zipfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from question_bank.errors import BankError, ImportRejected, Problem
-from question_bank.formats.base import decode_utf8, sniff_other_format
+from question_bank.formats.archive import check_members, damaged, open_zip
+from question_bank.formats.base import decode_utf8, read_file_bytes, sniff_other_format
 
 Cell = str | int | float | None
 
@@ -76,14 +80,12 @@ def read_sheet(path: Path) -> Sheet:
     Raises
     ------
     ImportRejected
-        The file cannot be read, is not UTF-8 (CSV), is not the format its name says, or
-        has no header row.
+        The file cannot be read, is not UTF-8 (CSV), is not the format its name says, is
+        damaged or refused (XLSX: see :mod:`question_bank.formats.archive`), or has no
+        header row.
     """
     name = path.name
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ImportRejected([Problem(name, f"cannot read the file ({exc.strerror})")]) from exc
+    raw = read_file_bytes(path)
     if path.suffix.lower() == ".xlsx":
         grid = _xlsx_grid(raw, name)
     else:
@@ -117,17 +119,22 @@ def _xlsx_grid(raw: bytes, name: str) -> list[list[str]]:
         kind = sniff_other_format(raw, "an XLSX workbook")
         raise ImportRejected([Problem(name, kind or "this is not an XLSX workbook (perhaps a "
                                       "CSV or .xls file renamed .xlsx?); save it as .xlsx")])
+    with open_zip(raw, name, "XLSX workbook") as archive:
+        check_members(archive, name)  # names a damaged member; refuses DOCTYPE
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it does not read
             book = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        try:
+            sheet = book.worksheets[0]
+            return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except (ParseError, zlib.error, EOFError, RuntimeError, NotImplementedError) as exc:
+        raise damaged(name, None, exc) from exc  # what check_members could not see
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, IndexError, TypeError,
+            AttributeError, ValueError, OSError) as exc:
         raise ImportRejected([Problem(name, f"not a readable XLSX workbook ({exc})")]) from exc
-    try:
-        sheet = book.worksheets[0]
-        return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
 
 
 def _to_sheet(grid: list[list[str]], name: str) -> Sheet:
@@ -218,12 +225,23 @@ def _write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[Cell]
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None  # noqa: S101 - a new workbook always has one sheet
-    sheet.append(list(header))
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate([header, *rows], start=1):
         try:
             sheet.append(list(row))
         except IllegalCharacterError as exc:
             raise BankError(f"{path.name} row {number}: a text holds a control character "
                             "that XLSX cannot store; remove it or export as CSV/JSON") from exc
+        _text_stays_text(sheet, number, row)
     sheet.freeze_panes = "A2"
     book.save(path)
+
+
+def _text_stays_text(sheet: Any, number: int, row: Sequence[Cell]) -> None:
+    """Store every text of row ``number`` as a string, never as a formula.
+
+    openpyxl takes a text beginning with ``=`` for a formula: Seleksi's own export would
+    not read back, and a spreadsheet program would evaluate it (formula injection).
+    """
+    for column, value in enumerate(row, start=1):
+        if isinstance(value, str):
+            sheet.cell(row=number, column=column).data_type = "s"

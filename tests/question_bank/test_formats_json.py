@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from question_bank.errors import ImportRejected
+from question_bank.errors import BankError, ImportRejected
 from question_bank.formats import read_bank, write_bank
 from question_bank.model import IRT, Item, Option
 
@@ -263,3 +263,27 @@ def test_unknown_suffix_names_the_accepted_ones(tmp_path: Path) -> None:
     (problem,) = rejected(path)
     assert "'.docx'" in problem
     assert ".json, .csv, .xlsx, .zip" in problem
+
+
+@pytest.mark.parametrize(("fmt", "name", "suffix"), [
+    ("json", "bank.txt", ".json"), ("qti", "bank.qti", ".zip"), ("qti", "bank", ".zip"),
+    ("csv", "bank.json", ".csv"), ("xlsx", "bank.csv", ".xlsx"),
+])
+def test_export_suffix_must_be_the_one_import_reads(tmp_path: Path, fmt: str, name: str,
+                                                   suffix: str) -> None:
+    with pytest.raises(BankError, match=re.escape(f"must be named *{suffix}, got {name}")):
+        write_bank(tmp_path / name, fmt, ITEMS[1:], {})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv", ".xlsx", ".zip"])
+def test_an_unreadable_file_is_one_problem_in_every_format(tmp_path: Path, suffix: str) -> None:
+    folder = tmp_path / f"soal{suffix}"
+    folder.mkdir()
+    assert rejected(folder) == [f"soal{suffix}: cannot read the file (Is a directory)"]
+    from question_bank.formats.base import read_file_bytes
+
+    with pytest.raises(ImportRejected, match="cannot read the file"):
+        read_file_bytes(tmp_path / "tidak-ada.json")
+    (tmp_path / "ada.json").write_bytes(b"{}")
+    assert read_file_bytes(tmp_path / "ada.json") == b"{}"

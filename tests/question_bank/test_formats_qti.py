@@ -14,6 +14,7 @@ from question_bank.errors import ImportRejected
 from question_bank.formats import read_bank, write_bank
 from question_bank.formats.qti_markup import XmlRefused, parse_xml
 from question_bank.model import IRT, Item, Option
+from tests.question_bank.test_formats_tabular import break_deflate
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"grafik" * 30
 PNG_HASH = hashlib.sha256(PNG).hexdigest()
@@ -217,3 +218,28 @@ def test_zip_without_manifest_or_items(tmp_path: Path) -> None:
 def test_xml_guard(xml: bytes, reason: str) -> None:
     with pytest.raises(XmlRefused, match=re.escape(reason)):
         parse_xml(xml)
+
+
+def test_a_damaged_member_is_refused_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "bank.zip"
+    write_bank(path, "qti", ITEMS, MEDIA)
+    break_deflate(path, "items/TIU-0002.xml")
+    (problem,) = problems_of(path)
+    assert problem.startswith("bank.zip: the file is damaged (items/TIU-0002.xml: ")
+
+
+def test_a_package_over_the_unpacked_limit_is_refused(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    write_bank(tmp_path / "bank.zip", "qti", ITEMS, MEDIA)
+    monkeypatch.setattr("question_bank.formats.archive.MAX_UNPACKED", 1000)
+    (problem,) = problems_of(tmp_path / "bank.zip")
+    assert problem.startswith("bank.zip: the file unpacks to ")
+    assert "over the limit of 1000" in problem
+
+
+def test_format_modules_keep_the_house_size_limit() -> None:
+    folder = Path(__file__).resolve().parents[2] / "question_bank" / "formats"
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines())
+             for p in folder.glob("*.py")}
+    assert "qti.py" in sizes
+    assert {name: n for name, n in sizes.items() if n > 400} == {}

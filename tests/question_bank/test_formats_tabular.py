@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from question_bank.formats import read_bank, write_bank
 from question_bank.formats.tabular import COLUMNS
 from question_bank.model import IRT, Item, Option
 from scoring.scheme import section_catalogue
+from tests.cli.conftest import make_runner
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"denah" * 20
 PNG_HASH = hashlib.sha256(PNG).hexdigest()
@@ -237,3 +240,93 @@ def test_a_value_under_no_header_is_a_problem(tmp_path: Path) -> None:
     assert problems_of(tmp_path / "soal.csv") == [
         "soal.csv row 2, column V: a value 'stray' stands under no column name; add a header "
         "or remove it"]
+
+
+SHEET1 = "xl/worksheets/sheet1.xml"
+#: An entity-expansion bomb: ten levels of ten, which expat stops ("amplification factor").
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(f'<!ENTITY {n} "{("&" + p + ";") * 10}">'.encode()
+                   for p, n in zip("abcdefghi", "bcdefghij", strict=True)) + b"]>")
+
+
+def rezip(path: Path, member: str, change: Callable[[bytes], bytes]) -> Path:
+    """Rewrite one member of the zip at ``path`` (kept deflated, a valid zip otherwise)."""
+    with zipfile.ZipFile(path) as source:
+        members = [(info.filename, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in members:
+            target.writestr(name, change(data) if name == member else data)
+    return path
+
+
+def break_deflate(path: Path, member: str) -> Path:
+    """Flip bytes inside ``member``'s compressed data: the zip directory stays intact."""
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for k in range(start + 8, start + min(40, info.compress_size)):
+        raw[k] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def damaged_xlsx(path: Path, how: str) -> Path:
+    """A workbook written by openpyxl, then damaged ``how``: truncated, bomb or deflate."""
+    write_xlsx(path, [row()])
+    if how == "truncated":
+        return rezip(path, SHEET1, lambda b: b[:len(b) // 2])
+    if how == "bomb":
+        return rezip(path, SHEET1, lambda b: BOMB + b.replace(
+            b"</sheetData>", b'<row r="9"><c r="A9" t="inlineStr"><is><t>&j;</t></is></c>'
+                             b"</row></sheetData>"))
+    return break_deflate(path, SHEET1)
+
+
+@pytest.mark.parametrize(("how", "expected"), [
+    ("truncated", "soal.xlsx: the file is damaged (xl/worksheets/sheet1.xml: not well-formed "
+                  "XML (line 1, column"),
+    ("deflate", "soal.xlsx: the file is damaged (xl/worksheets/sheet1.xml: "),
+    ("bomb", "soal.xlsx: xl/worksheets/sheet1.xml holds a DOCTYPE or ENTITY declaration, "
+             "which is refused"),
+])
+def test_damaged_xlsx_is_refused_naming_the_member(tmp_path: Path, how: str,
+                                                   expected: str) -> None:
+    (problem,) = problems_of(damaged_xlsx(tmp_path / "soal.xlsx", how))
+    assert problem.startswith(expected)
+
+
+def test_xlsx_over_the_unpacked_limit_is_refused(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    write_xlsx(tmp_path / "soal.xlsx", [row()])
+    assert read_bank(tmp_path / "soal.xlsx").items
+    monkeypatch.setattr("question_bank.formats.archive.MAX_UNPACKED", 4000)
+    (problem,) = problems_of(tmp_path / "soal.xlsx")
+    assert problem.startswith("soal.xlsx: the file unpacks to ")
+    assert "over the limit of 4000" in problem
+
+
+def test_cli_refuses_a_damaged_xlsx_without_a_traceback(tmp_path: Path) -> None:
+    bad = damaged_xlsx(tmp_path / "soal.xlsx", "truncated")
+    refused = make_runner(tmp_path / "instance", None)("bank", "import", bad, ok=False)
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("seleksi: error: import refused, nothing written")
+    assert "soal.xlsx: the file is damaged (xl/worksheets/sheet1.xml:" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_xlsx_export_writes_formula_like_text_as_text(tmp_path: Path) -> None:
+    starts = ["=1+1 adalah ...", "+62 812", "-5 derajat", "@admin", "=HYPERLINK(\"x\")"]
+    items = [Item(f"TKP-{n}", "TKP", "Pelayanan Publik", stem,
+                  tuple(Option(lab, f"{start[0]}{lab} {start}", p)
+                        for lab, p, start in zip("ABCDE", [1, 2, 3, 4, 5], starts,
+                                                 strict=True)))
+             for n, stem in enumerate(starts)]
+    path = tmp_path / "bank.xlsx"
+    write_bank(path, "xlsx", items, {})
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    kinds = {cell.data_type for line in sheet.iter_rows(min_row=2) for cell in line
+             if isinstance(cell.value, str)}
+    assert kinds == {"s"}
+    assert sheet.cell(2, COLUMNS.index("stem") + 1).value == "=1+1 adalah ..."
+    assert read_bank(path).items == tuple(items)

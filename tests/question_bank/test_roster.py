@@ -9,6 +9,7 @@ import pytest
 
 from question_bank.errors import ImportRejected
 from question_bank.roster import RosterEntry, read_roster
+from tests.question_bank.test_formats_tabular import SHEET1, break_deflate, rezip
 
 CATEGORIES = ["umum", "cumlaude", "disabilitas"]
 
@@ -85,3 +86,45 @@ def test_missing_columns_and_bad_encoding(tmp_path: Path) -> None:
     other = tmp_path / "c.pdf"
     other.write_bytes(b"%PDF")
     assert problems_of(other, ["S1"]) == ["c.pdf: a roster must be a .csv or .xlsx file"]
+
+
+def roster_xlsx(path: Path, numbers: list[object]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["participant", "name", "formation"])
+    for n, number in enumerate(numbers):
+        sheet.append([number, f"Peserta {n}", "Analis"])
+    book.save(path)
+    return path
+
+
+def test_damaged_xlsx_roster_is_refused_naming_the_member(tmp_path: Path) -> None:
+    path = roster_xlsx(tmp_path / "peserta.xlsx", ["2411000000001"])
+    rezip(path, SHEET1, lambda b: b[:-40])
+    (problem,) = problems_of(path, ["S1"])
+    assert problem.startswith("peserta.xlsx: the file is damaged (xl/worksheets/sheet1.xml: "
+                              "not well-formed XML")
+    path = break_deflate(roster_xlsx(tmp_path / "p2.xlsx", ["2411000000001"]), SHEET1)
+    (problem,) = problems_of(path, ["S1"])
+    assert problem.startswith("p2.xlsx: the file is damaged (xl/worksheets/sheet1.xml: ")
+
+
+def test_participant_numbers_must_be_plain_text(tmp_path: Path) -> None:
+    path = roster_xlsx(tmp_path / "peserta.xlsx", [
+        "2411000000001", "2.411E+12", "2,411E+12", "2411 0000 02", "2411\u200b03", "24e5",
+        2411000000009])
+    found = problems_of(path, ["S1"])
+    fix = "format the participant column as Text in the spreadsheet and type the numbers again"
+    assert found == [
+        f"peserta.xlsx row 3, column A: participant number '2.411E+12' is in scientific "
+        f"notation (the spreadsheet turned a long number into a rounded one): {fix}",
+        f"peserta.xlsx row 4, column A: participant number '2,411E+12' is in scientific "
+        f"notation (the spreadsheet turned a long number into a rounded one): {fix}",
+        f"peserta.xlsx row 5, column A: participant number '2411 0000 02' holds a space or "
+        f"control character: {fix}",
+        f"peserta.xlsx row 6, column A: participant number '2411\\u200b03' holds a space or "
+        f"control character: {fix}",
+        f"peserta.xlsx row 7, column A: participant number '24e5' is in scientific "
+        f"notation (the spreadsheet turned a long number into a rounded one): {fix}",
+    ]
