@@ -10,14 +10,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import gevent
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from exam_server.config import pin_key
 from exam_server.login import LoginRefused, login
 from exam_server.messages import LANGUAGES, message
 from exam_server.runtime import runtime
-from exam_server.tokens import pin_matches
 
 bp = Blueprint("exam_api", __name__, url_prefix="/api/exam")
 log = logging.getLogger(__name__)
@@ -32,12 +31,6 @@ def language() -> str:
 def refusal(code: str, status: int, detail: str = "") -> tuple[Response, int]:
     """The error envelope ``{"error", "message"}`` with its status."""
     return jsonify({"error": code, "message": message(code, language(), detail)}), status
-
-
-def check_pin_off_loop(pin_hash: str, pin: str) -> bool:
-    """The argon2 check in gevent's thread pool, so the event loop keeps serving (~30 ms)."""
-    matched: bool = gevent.get_hub().threadpool.apply(pin_matches, (pin_hash, pin))
-    return matched
 
 
 def _fields(body: Any) -> dict[str, str] | str:
@@ -62,7 +55,7 @@ def login_view() -> tuple[Response, int]:
     try:
         granted = login(rt.factory, participant=fields["participant"], pin=fields["pin"],
                         token=fields["token"], now=rt.clock.now(),
-                        check_pin=check_pin_off_loop)
+                        key=pin_key(rt.keys_folder))
     except LoginRefused as exc:
         return refusal(exc.code, exc.status)
     except SQLAlchemyError:

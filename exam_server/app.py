@@ -23,7 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         (the bank's ``bank.pub``; default ``$SELEKSI_INSTANCE/keys/bank.pub``) and
         ``SELEKSI_INSTANCE_NAME`` (whose heartbeats date an outage; default ``default``).
     """
-    from exam_server import api, home
+    from exam_server import api, candidate_page, home
     from exam_server.candidate_ns import ExamNamespace
     from exam_server.db import database_url, make_engine, session_factory, upgrade
 
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["seleksi.exam"] = rt = make_runtime(app, factory)
     app.register_blueprint(home.bp)
     app.register_blueprint(api.bp)
+    candidate_page.init_app(app)
     socketio.init_app(app)
     socketio.on_namespace(ExamNamespace(rt))
     return app

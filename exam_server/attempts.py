@@ -87,10 +87,14 @@ def refresh_connections(factory: sessionmaker[Session], sids: list[str], now: da
                        .values(connected_at=now))
 
 
-def _answers(db: Session, attempt_id: int) -> tuple[dict[int, str | None], list[int]]:
-    rows = db.execute(select(Answer.q, Answer.choice, Answer.flagged)
+def _answers(db: Session, attempt_id: int) -> tuple[dict[int, str | None], list[int], int]:
+    """Answers, flags, and the highest seq applied to the attempt so far."""
+    rows = db.execute(select(Answer.q, Answer.choice, Answer.flagged, Answer.answer_seq,
+                             Answer.flag_seq)
                       .where(Answer.attempt_id == attempt_id).order_by(Answer.q)).all()
-    return {q: c for q, c, _ in rows if c is not None}, [q for q, _, f in rows if f]
+    highest = max((max(a, f) for *_, a, f in rows), default=0)
+    return ({q: c for q, c, *_ in rows if c is not None},
+            [q for q, _, flagged, *_ in rows if flagged], highest)
 
 
 def start_attempt(factory: sessionmaker[Session], papers: PaperCache, ref: AttemptRef,
@@ -120,11 +124,16 @@ def start_attempt(factory: sessionmaker[Session], papers: PaperCache, ref: Attem
             append_audit(db, actor="candidate", action="start", subject=ref.subject,
                          details={"attempt": a.id,
                                   "deadline": clock.epoch_ms(a.deadline_at)})
-        answers, flags = _answers(db, a.id)
+        answers, flags, seq = _answers(db, a.id)
+        person = db.get(Participant, ref.participant_id)
         assert a.deadline_at is not None  # noqa: S101 - set when working
+        assert person is not None  # noqa: S101 - the attempt's participant
         deadline_at = a.deadline_at
+        participant = {"number": person.number, "name": person.name,
+                       "large_text": person.large_text}
     return {"ok": True, "paper": opened.candidate_paper(ref.participant),
             "answers": {str(q): c for q, c in answers.items()}, "flags": flags,
+            "seq": seq, "participant": participant,
             "deadline": clock.epoch_ms(deadline_at), "server_time": clock.epoch_ms(now)}
 
 
@@ -141,7 +150,7 @@ def finish_in(db: Session, opened: OpenedSession, ref: AttemptRef, reason: str,
               now: datetime) -> dict[str, Any] | None:
     """Finish a working attempt inside the caller's transaction; the result, or None when
     the attempt was not working (already finished, or never started)."""
-    answers, _ = _answers(db, ref.id)
+    answers, _, _ = _answers(db, ref.id)
     score = attempt_score(opened.key, opened.paper(ref.participant), opened.content.items,
                           answers)
     result = attempt_result(opened.scheme, score, ref.category)

@@ -10,7 +10,6 @@ A login while no connection is live issues a new bearer, which revokes the previ
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -78,11 +77,10 @@ def _candidate(factory: sessionmaker[Session], number: str) -> _Candidate:
 
 
 def login(factory: sessionmaker[Session], *, participant: str, pin: str, token: str,
-          now: datetime, check_pin: Callable[[str, str], bool] = pin_matches) -> LoginGranted:
+          now: datetime, key: bytes) -> LoginGranted:
     """Log a candidate in (see the module docstring for the checks and their order).
 
-    ``check_pin(hash, pin)`` is the argon2 check; the web layer passes one that runs in a
-    thread so the event loop is not held for its ~30 ms.
+    ``key`` is the instance's PIN key (``exam_server.config.pin_key``).
 
     Raises
     ------
@@ -96,7 +94,7 @@ def login(factory: sessionmaker[Session], *, participant: str, pin: str, token: 
         raise LoginRefused("locked")
     if c.token_secret is None or not token_valid(c.token_secret, token, now):
         raise LoginRefused("bad_token")
-    if c.pin_hash is None or not check_pin(c.pin_hash, pin):
+    if c.pin_hash is None or not pin_matches(key, c.pin_hash, c.subject, pin):
         _count_failure(factory, c)
     with transaction(factory) as db:
         outcome = _admit(db, c, now)

@@ -45,6 +45,7 @@ class ExamRuntime:
     papers: PaperCache
     journal: Journal
     timer: Timer
+    keys_folder: Path
     connections: dict[str, AttemptRef] = field(default_factory=dict)
     background: list[gevent.Greenlet[Any, Any]] = field(default_factory=list)
 
@@ -61,6 +62,7 @@ def _public_key_loader(path: str | None) -> Any:
 
 def make_runtime(app: Flask, factory: sessionmaker[Session]) -> ExamRuntime:
     """Build the runtime from the app's config (``SELEKSI_CLOCK``, ``SELEKSI_PUBLIC_KEY``,
+    ``SELEKSI_KEYS`` — the keys folder, default ``$SELEKSI_INSTANCE/keys`` —,
     ``SELEKSI_INSTANCE_NAME``)."""
     clock: Clock = app.config.get("SELEKSI_CLOCK") or clock_from_env()
     papers = PaperCache(factory, _public_key_loader(app.config.get("SELEKSI_PUBLIC_KEY")))
@@ -70,6 +72,7 @@ def make_runtime(app: Flask, factory: sessionmaker[Session]) -> ExamRuntime:
     timer = Timer(factory, papers, clock, instance=instance, emit=emit, connections=connections)
     rt = ExamRuntime(factory=factory, clock=clock, papers=papers,
                      journal=Journal(factory, papers, clock), timer=timer,
+                     keys_folder=Path(app.config.get("SELEKSI_KEYS") or keys_path()),
                      connections=connections)
     rt.journal.on_finished = rt.on_finished
     return rt

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.audit import append_audit
+from exam_server.config import pin_key
 from exam_server.db import reading, transaction
 from exam_server.models import Attempt, ExamSession, Participant
 from exam_server.session_papers import open_content
@@ -150,8 +151,8 @@ def session_token(factory: sessionmaker[Session], code: str, now: datetime,
 
 
 def issue_pins(factory: sessionmaker[Session], code: str, *, actor: str,
-               exam_id: str | None = None) -> list[PinCard]:
-    """New PINs for every participant of the session; only their argon2id hashes are kept.
+               exam_id: str | None = None, key: bytes | None = None) -> list[PinCard]:
+    """New PINs for every participant of the session; only their verifiers are kept.
 
     Issuing again replaces every PIN and clears locks. Refused once the session is closed.
     """
@@ -162,7 +163,8 @@ def issue_pins(factory: sessionmaker[Session], code: str, *, actor: str,
                             .order_by(Participant.number)).all()
         session_id, exam = row.id, row.exam_id
         cards = [PinCard(p.number, p.name, new_pin(), code) for p in people]
-    hashes = {c.participant: hash_pin(c.pin) for c in cards}
+    key = key or pin_key()
+    hashes = {c.participant: hash_pin(key, f"{exam}/{c.participant}", c.pin) for c in cards}
     with transaction(factory) as db:
         for p in db.scalars(select(Participant).where(Participant.session_id == session_id)):
             if p.number in hashes:

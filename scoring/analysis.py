@@ -39,7 +39,8 @@ from scoring.sheets import item_points, section_totals
 class ItemStats:
     """Per key row (sentinel excluded): exposure, p-value, point-biserial, choice shares.
 
-    ``shares`` has shape ``(n_items, 1 + n_options)``, blank first; NaN where undefined.
+    ``shares`` has shape ``(n_items, 1 + n_options)``, blank first; NaN where undefined
+    (no one was given the item, or the item does not have that option).
     """
 
     n: NDArray[np.int64]
@@ -96,6 +97,7 @@ def item_statistics(key: KeyTable, items: NDArray[np.int32],
     counts = np.bincount(cells, minlength=n_rows * key.width).reshape(n_rows, key.width)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts[:-1] / n[:, None]
+    shares[:, 1:][~key.allowed[:-1]] = np.nan  # an option the item does not have
     return ItemStats(n=n.astype(np.int64), p_value=np.asarray(p, dtype=np.float64),
                      point_biserial=rpb, shares=np.asarray(shares, dtype=np.float64))
 
@@ -156,7 +158,8 @@ def flags(key: KeyTable, stats: ItemStats, i: int) -> list[str]:
 
 
 def item_rows(key: KeyTable, stats: ItemStats) -> list[list[str]]:
-    """Rows of the item-analysis CSV (header first)."""
+    """Rows of the item-analysis CSV (header first); a share is empty for an option the
+    item does not have (``share_E`` of a four-option item)."""
     head = ["item_id", "section", "n", "p_value", "point_biserial", "key",
             "share_blank", *[f"share_{o}" for o in key.options], "flags"]
     rows = [head]

@@ -4,8 +4,9 @@ A corrections file has the columns ``item_id,action,A,B,C,D,E``:
 
 - ``void``: the scheme's ``void`` policy decides. ``credit`` gives everyone who was given
   the item its maximum points (blank included); ``remove`` makes it score 0 for everyone.
-  Option cells are left empty.
-- ``rekey``: the option cells give the item's new points (checked against the section rule).
+  Option cells must be empty.
+- ``rekey``: the option cells give the item's new points, whole numbers (``2.5`` is
+  refused), checked against the section rule.
 
 A corrected key is a new :class:`KeyTable`; re-scoring runs the same code as scoring.
 """
@@ -18,8 +19,9 @@ import numpy as np
 
 from scoring.exceptions import InputError
 from scoring.files import Table
+from scoring.inputs import parse_int
 from scoring.keytable import KeyTable, with_points
-from scoring.results import CODES, DIS, PL, TH, P, Results
+from scoring.results import Results, score_cells
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,10 @@ def corrections_from_table(table: Table) -> list[Correction]:
         for label in "ABCDEFGH":
             cell = row[cols[label]] if label in cols else ""
             if cell:
-                try:
-                    pts[label] = int(float(cell))
-                except ValueError:
-                    raise InputError(f"{at}: points of option {label} must be an integer, "
-                                     f"got {cell!r}") from None
+                if action == "void":
+                    raise InputError(f"{at}: a void row has no option points (option "
+                                     f"{label} is {cell!r}); leave the option cells empty")
+                pts[label] = parse_int(cell, at, f"points of option {label}")
         out.append(Correction(row[cols["item_id"]], action, pts, at))
     return out
 
@@ -94,17 +95,9 @@ def diff_rows(old: Results, new: Results) -> list[list[str]]:
     names = [*codes, "total", "code", "rank"]
     rows = [["participant", "formation", *[f"{w}_{x}" for x in names for w in ("old", "new")]]]
 
-    def values(r: Results, i: int) -> list[str]:
-        c = int(r.code[i])
-        scored = c not in (TH, DIS)
-        t = r.totals[i]
-        scores = ([str(int(v)) for v in t] + [str(int(t.sum()))] if scored
-                  else [""] * (len(codes) + 1))
-        return [*scores, CODES[c], str(int(r.rank[i])) if c in (PL, P) else ""]
-
     roster = old.roster
     for i, pid in enumerate(roster.participants):
-        a, b = values(old, i), values(new, i)
+        a, b = score_cells(old, i), score_cells(new, i)
         if a != b:
             pairs = [v for pair in zip(a, b, strict=True) for v in pair]
             rows.append([pid, roster.formations[int(roster.formation[i])], *pairs])

@@ -7,7 +7,9 @@ Only candidates coded ``P/L`` in the SKD results go on to SKB. With ``S`` the SK
 
 Ranking uses the exact value ``40 S B_max + 60 B S_max`` (integers, SKB in hundredths),
 then SKB, then the SKD tie-break order; competition ranking per formation. Rank ≤ quota
-→ ``L`` (ties at the cut all go on), other ranked ``TL``; no SKB score → ``TH``.
+→ ``L`` (ties at the cut all go on), other ranked ``TL``; no SKB row, or an empty SKB
+cell, → ``TH`` (absent at SKB). An SKB row for a candidate who did not go on (not ``P/L``)
+is refused, naming the row; ``formations.csv`` is read as by ``seleksi score``.
 Scaled scores and ``F`` are printed with two decimals (half up).
 """
 
@@ -19,6 +21,7 @@ import numpy as np
 
 from scoring.exceptions import InputError
 from scoring.files import Table
+from scoring.inputs import formations_from_table
 from scoring.rank import competition_rank, goes_on
 from scoring.scheme import Scheme
 
@@ -61,27 +64,32 @@ def integrate(scheme: Scheme, skd: Table, skb: Table, formations: Table,
     bmax = _centi(skb_max, "--skb-max", "the SKB maximum")
     if bmax <= 0:
         raise InputError("--skb-max: must be positive")
-    fcols = formations.columns("formation", "quota")
-    quota = {row[fcols["formation"]]: int(_centi(row[fcols["quota"]],
-                                                 f"{formations.name} row {n}", "quota") // 100)
-             for n, row in formations.rows}
-    bcols = skb.columns("participant", "skb")
-    scores: dict[str, int] = {}
-    for n, row in skb.rows:
-        at = f"{skb.name} row {n}"
-        pid = row[bcols["participant"]]
-        if pid in scores:
-            raise InputError(f"{at}: participant {pid!r} appears twice")
-        scores[pid] = _centi(row[bcols["skb"]], at, "skb")
-        if scores[pid] > bmax:
-            raise InputError(f"{at}: skb {row[bcols['skb']]} is above the maximum {skb_max}")
+    names, quotas = formations_from_table(formations)
+    quota = dict(zip(names, quotas, strict=True))
     codes = scheme.section_codes
     cols = skd.columns("participant", "formation", "category", *codes, "total", "code")
     rows = [row for _, row in skd.rows if row[cols["code"]] == "P/L"]
-    known = {row[cols["participant"]] for _, row in skd.rows}
-    for pid in scores:
-        if pid not in known:
-            raise InputError(f"{skb.name}: participant {pid!r} is not in {skd.name}")
+    skd_code = {row[cols["participant"]]: row[cols["code"]] for _, row in skd.rows}
+    bcols = skb.columns("participant", "skb")
+    scores: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for n, row in skb.rows:
+        at = f"{skb.name} row {n}"
+        pid, cell = row[bcols["participant"]], row[bcols["skb"]]
+        if pid in first:
+            raise InputError(f"{at}: participant {pid!r} appears twice (first at row "
+                             f"{first[pid]})")
+        first[pid] = n
+        if pid not in skd_code:
+            raise InputError(f"{at}: participant {pid!r} is not in {skd.name}")
+        if skd_code[pid] != "P/L":
+            raise InputError(f"{at}: participant {pid!r} did not go on to SKB (code "
+                             f"{skd_code[pid]} in {skd.name}, not P/L); remove the row")
+        if cell == "":
+            continue  # an empty SKB cell: absent at SKB (TH)
+        scores[pid] = _centi(cell, at, "skb")
+        if scores[pid] > bmax:
+            raise InputError(f"{at}: skb {cell} is above the maximum {skb_max}")
     forms = sorted({row[cols["formation"]] for row in rows})
     for f in forms:
         if f not in quota:

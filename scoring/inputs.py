@@ -5,27 +5,61 @@ Every refusal names the file, the row and the reason (:class:`InputError`).
 
 from __future__ import annotations
 
+import re
+from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from scoring.exceptions import InputError
-from scoring.files import Table
+from scoring.files import Rows, Table
 from scoring.keytable import KeyTable, build_key
 from scoring.results import Roster
 from scoring.scheme import Scheme
 
+INTEGER = re.compile(r"[+-]?[0-9]+(?:\.0*)?")
+
 
 def parse_int(text: str, where: str, what: str) -> int:
-    """An integer cell (``5`` or ``5.0``); ``InputError`` naming ``where`` otherwise."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value.is_integer():
+    """The one integer parser of every input file: ``5``, ``-3`` or ``5.0`` (as a
+    spreadsheet may write a whole number); ``InputError`` naming ``where`` for anything
+    else (``2.5``, ``1e3``, empty)."""
+    cell = text.strip()
+    if not INTEGER.fullmatch(cell):
         raise InputError(f"{where}: {what} must be an integer, got {text!r}")
-    return int(value)
+    return int(cell.split(".")[0])
+
+
+def formations_from_table(formations: Table) -> tuple[list[str], list[int]]:
+    """``formation,quota``: names in file order and their quota (a non-negative integer).
+
+    Raises
+    ------
+    InputError
+        An empty name, a formation twice, a quota that is not a whole number or negative.
+    """
+    fcols = formations.columns("formation", "quota")
+    names: list[str] = []
+    quota: list[int] = []
+    first: dict[str, int] = {}
+    for n, row in formations.rows:
+        at = f"{formations.name} row {n}"
+        name = row[fcols["formation"]]
+        if not name:
+            raise InputError(f"{at}: formation is empty")
+        if name in first:
+            raise InputError(f"{at}: formation {name!r} appears twice (first at row "
+                             f"{first[name]})")
+        first[name] = n
+        q = parse_int(row[fcols["quota"]], at, "quota")
+        if q < 0:
+            raise InputError(f"{at}: quota must not be negative, got {q}")
+        names.append(name)
+        quota.append(q)
+    return names, quota
 
 
 def key_from_table(scheme: Scheme, table: Table) -> KeyTable:
@@ -64,23 +98,10 @@ def key_from_table(scheme: Scheme, table: Table) -> KeyTable:
 def roster_from_tables(scheme: Scheme, candidates: Table, formations: Table) -> Roster:
     """``participant,name,formation,category,status`` and ``formation,quota``.
 
-    ``status`` is empty or ``DIS``; an empty category counts as ``umum``.
+    ``status`` is empty or ``DIS``; a category is read without regard to case and an
+    empty one counts as ``umum``; the roster keeps the normalised name.
     """
-    fcols = formations.columns("formation", "quota")
-    names: list[str] = []
-    quota: list[int] = []
-    for n, row in formations.rows:
-        at = f"{formations.name} row {n}"
-        name = row[fcols["formation"]]
-        if not name:
-            raise InputError(f"{at}: formation is empty")
-        if name in names:
-            raise InputError(f"{at}: formation {name!r} appears twice")
-        q = parse_int(row[fcols["quota"]], at, "quota")
-        if q < 0:
-            raise InputError(f"{at}: quota must not be negative, got {q}")
-        names.append(name)
-        quota.append(q)
+    names, quota = formations_from_table(formations)
     findex = {f: i for i, f in enumerate(names)}
     ccols = candidates.columns("participant", "formation", "category",
                                optional=("name", "status"))
@@ -112,7 +133,7 @@ def roster_from_tables(scheme: Scheme, candidates: Table, formations: Table) -> 
             raise InputError(f"{at}: status must be empty or DIS, got "
                              f"{row[ccols['status']]!r}")
         pids.append(pid)
-        given.append(category)
+        given.append(c)
         form.append(findex[f])
         cat.append(scheme.categories.index(c))
         dis.append(status == "DIS")
@@ -139,37 +160,102 @@ class Batch:
 def batch_from_table(key: KeyTable, roster: Roster, table: Table,
                      key_name: str = "the key", roster_name: str = "the candidate list",
                      ) -> Batch:
-    """``participant,item_id,choice``: one row per question given; empty choice = blank."""
+    """:func:`read_batch` from a table already read whole."""
     cols = table.columns("participant", "item_id", "choice")
-    pindex = {p: i for i, p in enumerate(roster.participants)}
-    labels = {"": -1} | {o: i for i, o in enumerate(key.options)}
-    labels |= {o.lower(): i for i, o in enumerate(key.options)}
+    return _batch(key, roster, table.name, cols, iter(table.rows), None, key_name,
+                  roster_name)
+
+
+def read_batch(key: KeyTable, roster: Roster, path: Path, key_name: str = "the key",
+               roster_name: str = "the candidate list") -> Batch:
+    """Stream ``participant,item_id,choice`` (CSV or XLSX) into a batch of sheets.
+
+    One row per question given; an empty choice is blank, and so is a row that stops
+    before the choice cell when ``choice`` is the last column (``p,item``). Rows go
+    straight into integer arrays (participant, item and choice codes and the row number
+    for messages): no row is kept as text.
+
+    Raises
+    ------
+    InputError
+        The first bad row, with file, row and reason: a participant not in the list, an
+        unknown item, a choice the item does not have, a short row, or a participant and
+        item twice.
+    """
+    with Rows(path) as rows:
+        cols = rows.columns("participant", "item_id", "choice")
+        return _batch(key, roster, rows.name, cols, iter(rows), rows, key_name, roster_name)
+
+
+def _batch(key: KeyTable, roster: Roster, name: str, cols: dict[str, int],
+           rows: Iterator[tuple[int, list[str]]], stream: Rows | None, key_name: str,
+           roster_name: str) -> Batch:
     pc, ic, cc = cols["participant"], cols["item_id"], cols["choice"]
-    m = len(table.rows)
-    part = np.empty(m, dtype=np.int64)
-    item = np.empty(m, dtype=np.int64)
-    choice = np.empty(m, dtype=np.int8)
-    for r, (n, row) in enumerate(table.rows):
-        p, iid, ch = pindex.get(row[pc]), key.index.get(row[ic]), labels.get(row[cc])
-        if p is None:
-            raise InputError(f"{table.name} row {n}: participant {row[pc]!r} is not in "
-                             f"{roster_name}")
-        if iid is None:
-            raise InputError(f"{table.name} row {n}: item {row[ic]!r} is not in {key_name}")
-        if ch is None or (ch >= 0 and not key.allowed[iid, ch]):
-            own = [o for o, ok in zip(key.options, key.allowed[iid], strict=True) if ok]
-            raise InputError(f"{table.name} row {n}: choice {row[cc]!r} is not one of the "
-                             f"options of item {row[ic]!r} ({', '.join(own)}, or empty for blank)")
-        part[r], item[r], choice[r] = p, iid, ch
-    n_items = key.sentinel + 1
-    pair = part * n_items + item
+    width = 1 + max(pc, ic, cc)
+    optional_last = stream is not None and cc == len(stream.header) - 1
+    pindex = {p: i for i, p in enumerate(roster.participants)}
+    pget, iget, cget = pindex.get, key.index.get, key.choice_codes.get
+    part, item, number = array("q"), array("q"), array("q")
+    choice = array("b")
+    for n, row in rows:
+        if stream is not None and len(row) != len(stream.header):
+            row = stream.short_row(n, row, optional_last)
+        elif len(row) < width:
+            raise InputError(f"{name} row {n}: {len(row)} cell(s), the header has more")
+        p, i, c = pget(row[pc]), iget(row[ic]), cget(row[cc])
+        if p is None or i is None or c is None:
+            p, i, c = _slow_row(key, name, n, row, (pc, ic, cc), pindex, key_name,
+                                roster_name)
+        part.append(p)
+        item.append(i)
+        choice.append(c)
+        number.append(n)
+    return _assemble(key, roster, name, np.frombuffer(part, dtype=np.int64),
+                     np.frombuffer(item, dtype=np.int64),
+                     np.frombuffer(choice, dtype=np.int8).copy(),
+                     np.frombuffer(number, dtype=np.int64))
+
+
+def _slow_row(key: KeyTable, name: str, n: int, row: list[str], at: tuple[int, int, int],
+              pindex: dict[str, int], key_name: str, roster_name: str) -> tuple[int, int, int]:
+    """A row the fast lookups missed: strip the cells and try again, or refuse it."""
+    pc, ic, cc = at
+    pid, iid, text = row[pc].strip(), row[ic].strip(), row[cc].strip()
+    p, i, c = pindex.get(pid), key.index.get(iid), key.choice_codes.get(text)
+    if p is None:
+        raise InputError(f"{name} row {n}: participant {pid!r} is not in {roster_name}")
+    if i is None:
+        raise InputError(f"{name} row {n}: item {iid!r} is not in {key_name}")
+    if c is None:
+        raise InputError(f"{name} row {n}: choice {text!r} is not one of the options of "
+                         f"item {iid!r} ({', '.join(_own(key, i))}, or empty for blank)")
+    return p, i, c
+
+
+def _own(key: KeyTable, i: int) -> list[str]:
+    return [o for o, ok in zip(key.options, key.allowed[i], strict=True) if ok]
+
+
+def _assemble(key: KeyTable, roster: Roster, name: str, part: NDArray[np.int64],
+              item: NDArray[np.int64], choice: NDArray[np.int8],
+              number: NDArray[np.int64]) -> Batch:
+    valid = key.flat_valid[item * key.width + choice + 1]
+    if not valid.all():
+        r = int(np.flatnonzero(~valid)[0])
+        i = int(item[r])
+        raise InputError(f"{name} row {int(number[r])}: choice "
+                         f"{key.options[int(choice[r])]!r} is not one of the options of item "
+                         f"{key.item_ids[i]!r} ({', '.join(_own(key, i))}, or empty for blank)")
+    m = part.size
+    pair = part * (key.sentinel + 1) + item
     order = np.argsort(pair, kind="stable")
     dup = np.flatnonzero(pair[order][1:] == pair[order][:-1])
     if dup.size:
         first, again = order[dup[0]], order[dup[0] + 1]
-        raise InputError(f"{table.name} row {table.rows[again][0]}: participant "
-                         f"{table.rows[again][1][pc]!r} and item {table.rows[again][1][ic]!r} "
-                         f"appear twice (first at row {table.rows[first][0]})")
+        raise InputError(f"{name} row {int(number[again])}: participant "
+                         f"{roster.participants[int(part[again])]!r} and item "
+                         f"{key.item_ids[int(item[again])]!r} appear twice (first at row "
+                         f"{int(number[first])})")
     n = len(roster.participants)
     counts = np.bincount(part, minlength=n)
     width = int(counts.max(initial=0))

@@ -73,6 +73,24 @@ class KeyTable:
         """``points`` flattened, indexed by ``item * width + choice + 1``."""
         return np.ascontiguousarray(self.points).ravel()
 
+    @cached_property
+    def flat_valid(self) -> NDArray[np.bool_]:
+        """Whether each cell of :attr:`flat_points` is a possible response: blank for every
+        row (the sentinel included), an option only where the item has it."""
+        valid = np.zeros(self.points.shape, dtype=bool)
+        valid[:, 0] = True
+        valid[:, 1:] = self.allowed
+        return valid.ravel()
+
+    @cached_property
+    def choice_codes(self) -> dict[str, int]:
+        """Option label to choice index, as the batch and the live path both read it:
+        ``""`` is blank (-1), and a label is accepted in upper or lower case."""
+        codes = {"": -1}
+        for i, o in enumerate(self.options):
+            codes[o] = codes[o.lower()] = i
+        return codes
+
     def packed(self, lanes: int) -> list[tuple[tuple[int, ...], NDArray[np.uint64]]]:
         """Per-section points packed into ``uint64`` words, ``lanes`` sections per word.
 
@@ -103,10 +121,19 @@ class KeyTable:
         return cache[lanes]
 
     def encode_choice(self, label: str | None) -> int:
-        """Option label to choice index; ``None`` or ``""`` (blank) gives -1."""
-        if not label:
+        """Option label to choice index; ``None`` or ``""`` (blank) gives -1.
+
+        Upper and lower case and surrounding spaces are accepted, as in ``responses.csv``;
+        ``ValueError`` for anything else. Whether the item has the option is checked
+        where the item is known (:func:`scoring.sheets.score_attempt`).
+        """
+        if label is None:
             return -1
-        return self.options.index(label)
+        code = self.choice_codes.get(label.strip())
+        if code is None:
+            raise ValueError(f"choice {label!r} is not an option label "
+                             f"({', '.join(self.options)}, or empty for blank)")
+        return code
 
     def max_points(self) -> NDArray[np.int16]:
         """The highest points each row gives (blank included), sentinel 0."""

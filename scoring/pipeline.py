@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scoring.files import read_table
-from scoring.inputs import Batch, batch_from_table, key_from_table, roster_from_tables
+from scoring.inputs import Batch, key_from_table, read_batch, roster_from_tables
 from scoring.keytable import KeyTable
 from scoring.results import Results, Roster, score_exam
 from scoring.scheme import load_scheme
@@ -40,6 +40,6 @@ def load_inputs(scheme: str | Path, key: Path, responses: Path, candidates: Path
     the_scheme = load_scheme(scheme)
     key_table = key_from_table(the_scheme, read_table(key))
     roster = roster_from_tables(the_scheme, read_table(candidates), read_table(formations))
-    batch = batch_from_table(key_table, roster, read_table(responses), key_name=key.name,
-                             roster_name=candidates.name)
+    batch = read_batch(key_table, roster, responses, key_name=key.name,
+                       roster_name=candidates.name)
     return ExamInputs(key=key_table, roster=roster, batch=batch)

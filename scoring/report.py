@@ -10,7 +10,7 @@ import html
 import io
 
 import numpy as np
-from matplotlib import rcParams
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
@@ -20,13 +20,42 @@ from scoring.keytable import KeyTable
 STYLE = """body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;color:#222}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;
 text-align:right}th{background:#f3f3f3}td.l{text-align:left}svg{max-width:100%;height:auto}
-.flag{color:#a30}"""
+.flag{color:#a30}td.s{min-width:3rem}"""
+
+
+def _share(v: float) -> str:
+    """A share cell shaded by its size: option shares of every item at a glance."""
+    if np.isnan(v):
+        return "<td class=s></td>"
+    return (f"<td class=s style='background:rgba(74,122,181,{0.85 * v:.2f})'>"
+            f"{100 * v:.0f}%</td>")
+
+
+def _item_table(key: KeyTable, stats: ItemStats) -> str:
+    """Every item: n, p, r_pb, key, option shares (blank first; empty where the item has
+    no such option) and flags."""
+    esc = html.escape
+    head = "".join(f"<th>{esc(o)}</th>" for o in ("blank", *key.options))
+    out = [f"<table><tr><th>item</th><th>section</th><th>n</th><th>p</th>"
+           f"<th>r<sub>pb</sub></th><th>key</th>{head}<th>flags</th></tr>"]
+    for i, iid in enumerate(key.item_ids):
+        code = key.scheme.sections[int(key.section[i])].code
+        top = key.points[i, 1:].max()
+        keyed = "".join(o for c, o in enumerate(key.options)
+                        if key.allowed[i, c] and key.points[i, c + 1] == top)
+        out.append(f"<tr><td class=l>{esc(iid)}</td><td class=l>{esc(code)}</td>"
+                   f"<td>{int(stats.n[i])}</td><td>{_fmt(stats.p_value[i])}</td>"
+                   f"<td>{_fmt(stats.point_biserial[i])}</td><td>{esc(keyed)}</td>"
+                   + "".join(_share(float(v)) for v in stats.shares[i])
+                   + f"<td class='l flag'>{esc('; '.join(flags(key, stats, i)))}</td></tr>")
+    out.append("</table>")
+    return "".join(out)
 
 
 def _svg(fig: Figure) -> str:
-    rcParams["svg.hashsalt"] = "seleksi"
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with rc_context({"svg.hashsalt": "seleksi"}):  # stable ids; global settings untouched
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
@@ -109,5 +138,8 @@ def render_report(key: KeyTable, stats: ItemStats, sections: list[SectionStats],
         parts.append("</table>")
     else:
         parts.append("<p>No item is flagged.</p>")
+    parts.append(f"<h2>All items ({len(key.item_ids)})</h2><p>Option shares among the "
+                 "candidates given the item, blank first; the shade grows with the share.</p>")
+    parts.append(_item_table(key, stats))
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -33,7 +33,7 @@ class Roster:
     Attributes
     ----------
     participants, categories_given
-        Participant numbers and the category as written in the list.
+        Participant numbers and the normalised category (``umum`` for an empty cell).
     formation
         Index into ``formations`` per candidate.
     category
@@ -133,19 +133,31 @@ def header(scheme: Scheme) -> list[str]:
             "rank"]
 
 
+def score_cells(results: Results, i: int) -> list[str]:
+    """Candidate ``i``'s published values: section scores, total, code, rank.
+
+    Scores are empty for ``TH`` and ``DIS``; the rank is empty except for ``P/L`` and
+    ``P``. ``results.csv`` and the re-scoring diff both print through this function.
+    """
+    c = int(results.code[i])
+    t = results.totals[i]
+    scores = ([str(int(v)) for v in t] + [str(int(t.sum()))] if c not in (TH, DIS)
+              else [""] * (len(results.scheme.sections) + 1))
+    return [*scores, CODES[c], str(int(results.rank[i])) if c in (PL, P) else ""]
+
+
 def result_rows(results: Results) -> list[list[str]]:
-    """The rows of ``results.csv`` (header first), every value as text."""
+    """The rows of ``results.csv`` (header first), every value as text.
+
+    The category is the normalised one the scheme knows (``papua`` for ``Papua``,
+    ``umum`` for an empty cell).
+    """
     r = results.roster
+    cats = results.scheme.categories
     rows = [header(results.scheme)]
-    total = results.totals.sum(axis=1)
     for i, pid in enumerate(r.participants):
-        c = int(results.code[i])
-        scored = c not in (TH, DIS)
-        scores = ([str(int(t)) for t in results.totals[i]] + [str(int(total[i]))] if scored
-                  else [""] * (len(results.scheme.sections) + 1))
-        rank = str(int(results.rank[i])) if c in (PL, P) else ""
-        rows.append([pid, r.formations[int(r.formation[i])], r.categories_given[i], *scores,
-                     CODES[c], rank])
+        rows.append([pid, r.formations[int(r.formation[i])], cats[int(r.category[i])],
+                     *score_cells(results, i)])
     return rows
 
 

@@ -3,8 +3,8 @@
 A scheme's ``[pass]`` table holds a ``general`` rule (minimum per section, which everyone
 may meet) and any number of ``[[pass.special]]`` rules, each for a list of categories with
 its own minima (``total`` or a section code). A candidate passes when any rule that applies
-to their category is met in full; no rule at all means no threshold (everyone passes, ranked
-only, as in PPPK).
+to their category is met in full. A scheme without threshold (everyone passes, ranked only,
+as in PPPK) has no ``[pass]`` table and says ``ranked_only = true``.
 """
 
 from __future__ import annotations
@@ -76,10 +76,12 @@ def parse_pass_rules(raw: Any, source: str, section_codes: tuple[str, ...],
         return ()
     if not isinstance(raw, dict):
         raise SchemeError(f"{w}: must be a table")
-    extra = sorted(set(raw) - {"general", "special"})
-    if extra:
-        raise SchemeError(f"{w}.{extra[0]}: unknown key (expected 'general' and "
-                          f"[[pass.special]])")
+    for key in raw:
+        if key not in ("general", "special"):
+            raise SchemeError(f"{w}.{key}: unknown key (known keys: general, special)")
+    if not raw.get("general") and not raw.get("special"):
+        raise SchemeError(f"{w}: needs a general rule or [[pass.special]] rules (write "
+                          f"ranked_only = true for a scheme without threshold)")
     measures = {"total", *section_codes}
     rules: list[PassRule] = []
     if "general" in raw:
@@ -92,9 +94,9 @@ def parse_pass_rules(raw: Any, source: str, section_codes: tuple[str, ...],
         sw = f"{w}.special[{i}]"
         if not isinstance(sp, dict):
             raise SchemeError(f"{sw}: must be a table")
-        unknown = sorted(set(sp) - {"categories", "min"})
-        if unknown:
-            raise SchemeError(f"{sw}.{unknown[0]}: unknown key (expected categories, min)")
+        for key in sp:
+            if key not in ("categories", "min"):
+                raise SchemeError(f"{sw}.{key}: unknown key (known keys: categories, min)")
         cats = sp.get("categories")
         if not isinstance(cats, list) or not cats or not all(isinstance(c, str) for c in cats):
             raise SchemeError(f"{sw}.categories: must be a non-empty list of category names")
@@ -113,6 +115,11 @@ def parse_categories(raw: Any, source: str) -> tuple[str, ...]:
     """``[categories] known``: distinct non-empty lower-case names; default ``("umum",)``."""
     if raw is None:
         return ("umum",)
+    if isinstance(raw, dict):
+        for key in raw:
+            if key != "known":
+                raise SchemeError(f"{source}: categories.{key}: unknown key (known keys: "
+                                  f"known)")
     if not isinstance(raw, dict) or "known" not in raw:
         raise SchemeError(f"{source}: categories.known: missing (a list of category names)")
     known = raw["known"]

@@ -2,7 +2,8 @@
 
 A scheme is a TOML (or JSON) file under ``scoring/schemes/``; ``docs/scoring.md`` documents
 the format. A user adds a scheme by writing such a file and naming it by path, or by putting
-it in that folder and naming it by id.
+it in that folder and naming it by id. This module parses and validates; finding and
+reading the files is :mod:`scoring.scheme_files`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from scoring.rules import (
     parse_pass_rules,
     parse_void,
 )
-
-SCHEME_DIR = Path(__file__).parent / "schemes"
 
 Rule = Literal["single_best", "graded"]
 
@@ -135,40 +134,54 @@ class Scheme:
 
 
 def available_schemes() -> list[str]:
-    """Ids of the schemes shipped in ``scoring/schemes/``."""
-    return sorted(p.stem for p in SCHEME_DIR.glob("*.toml")) + sorted(
-        p.stem for p in SCHEME_DIR.glob("*.json"))
+    """Ids of the shipped schemes; see :func:`scoring.scheme_files.available_schemes`."""
+    from scoring.scheme_files import available_schemes as shipped
+
+    return shipped()
 
 
 def load_scheme(name_or_path: str | Path) -> Scheme:
-    """Load a scheme by id (``skd-2024``) or by the path of a TOML/JSON file.
+    """Load a scheme by id or path; the file reading is :func:`scoring.scheme_files.load_scheme`.
 
-    Raises
-    ------
-    SchemeError
-        Unknown id, unreadable file, or a malformed key; the message names the file,
-        the key and the reason.
+    Kept here so ``from scoring.scheme import load_scheme`` goes on working; this module
+    itself reads no file.
     """
-    path = Path(name_or_path)
-    if not path.suffix:
-        candidates = [SCHEME_DIR / f"{name_or_path}.toml", SCHEME_DIR / f"{name_or_path}.json"]
-        found = [c for c in candidates if c.is_file()]
-        if not found:
-            raise SchemeError(f"unknown scheme {str(name_or_path)!r}: known schemes are "
-                              f"{', '.join(available_schemes())}, or give the path of a "
-                              f".toml/.json scheme file")
-        path = found[0]
+    from scoring.scheme_files import load_scheme as read_scheme
+
+    return read_scheme(name_or_path)
+
+
+def section_catalogue() -> dict[str, SectionRule]:
+    """Every section code of the shipped schemes with its rule.
+
+    See :func:`scoring.scheme_files.section_catalogue`.
+    """
+    from scoring.scheme_files import section_catalogue as catalogue
+
+    return catalogue()
+
+
+TOP_KEYS = ("id", "name", "duration_minutes", "options", "blank_points", "tie_break",
+            "go_on_per_quota", "void", "ranked_only", "sections", "pass", "categories")
+SECTION_KEYS = ("code", "name", "questions", "rule", "max_points", "min_points", "options")
+
+
+def check_keys(data: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    """Refuse any key of ``data`` not in ``known``, naming it and listing the known ones."""
+    for key in data:
+        if key not in known:
+            raise SchemeError(f"{where}{key}: unknown key (known keys: {', '.join(known)})")
+
+
+def parse_scheme_text(text: str, suffix: str, source: str) -> Scheme:
+    """Parse the text of a ``.toml`` or ``.json`` scheme file (``suffix`` says which)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SchemeError(f"{path}: cannot read scheme file ({exc.strerror})") from exc
-    except UnicodeDecodeError as exc:
-        raise SchemeError(f"{path.name}: not UTF-8 text (byte {exc.start})") from exc
-    try:
-        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        data = json.loads(text) if suffix == ".json" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SchemeError(f"{path.name}: not valid {path.suffix[1:].upper()}: {exc}") from exc
-    return parse_scheme(data, path.name)
+        raise SchemeError(f"{source}: not valid {suffix[1:].upper()}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SchemeError(f"{source}: must be a table (an object) of scheme keys")
+    return parse_scheme(data, source)
 
 
 def _need(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
@@ -182,93 +195,98 @@ def _need(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
     return value
 
 
+def _options(raw: Any, where: str) -> tuple[str, ...]:
+    if (not isinstance(raw, list) or len(raw) < 2
+            or not all(isinstance(o, str) and len(o) == 1 and o.isupper() for o in raw)
+            or len(set(raw)) != len(raw)):
+        raise SchemeError(f"{where}options: must be a list of at least two distinct "
+                          f"capital letters, got {raw!r}")
+    return tuple(raw)
+
+
+def _section(raw: Any, i: int, w: str, default_options: tuple[str, ...]) -> SectionRule:
+    sw = f"{w}sections[{i}]."
+    if not isinstance(raw, dict):
+        raise SchemeError(f"{w}sections[{i}]: must be a table")
+    check_keys(raw, SECTION_KEYS, sw)
+    code = _need(raw, "code", str, sw)
+    name = raw.get("name", code)
+    if not isinstance(name, str):
+        raise SchemeError(f"{sw}name: must be a string, got {name!r}")
+    questions = _need(raw, "questions", int, sw)
+    if questions <= 0:
+        raise SchemeError(f"{sw}questions: must be positive, got {questions}")
+    rule = _need(raw, "rule", str, sw)
+    if rule not in ("single_best", "graded"):
+        raise SchemeError(f"{sw}rule: must be 'single_best' or 'graded', got {rule!r}")
+    max_points = _need(raw, "max_points", int, sw)
+    if rule == "single_best" and "min_points" in raw:
+        raise SchemeError(f"{sw}min_points: only a graded section has min_points (a "
+                          f"single_best option gives max_points or 0)")
+    min_points = _need(raw, "min_points", int, sw) if "min_points" in raw else 0
+    if max_points <= 0 or min_points < 0 or min_points > max_points:
+        raise SchemeError(f"{sw}max_points: need 0 <= min_points <= max_points and "
+                          f"max_points > 0, got {min_points}..{max_points}")
+    options = _options(raw["options"], sw) if "options" in raw else default_options
+    return SectionRule(code=code, name=name, questions=questions, rule=rule,
+                       max_points=max_points, min_points=min_points, options=options)
+
+
 def parse_scheme(data: dict[str, Any], source: str) -> Scheme:
-    """Validate parsed scheme data; ``source`` names the file in error messages."""
+    """Validate parsed scheme data; ``source`` names the file in error messages.
+
+    Only the keys documented in ``docs/scoring.md`` are accepted (at the top level, in
+    ``[[sections]]``, ``[pass]``, ``[[pass.special]]`` and ``[categories]``): a misspelt
+    key is refused, never replaced by a default. ``tie_break`` and ``go_on_per_quota`` are
+    required, and a scheme either has ``[pass]`` thresholds or says ``ranked_only = true``.
+    """
     w = f"{source}: "
+    check_keys(data, TOP_KEYS, w)
     sid = _need(data, "id", str, w)
     name = data.get("name", sid)
+    if not isinstance(name, str):
+        raise SchemeError(f"{w}name: must be a string, got {name!r}")
     duration = _need(data, "duration_minutes", int, w)
     if duration <= 0:
         raise SchemeError(f"{w}duration_minutes: must be positive, got {duration}")
-    default_options = data.get("options", ["A", "B", "C", "D", "E"])
+    default_options = (_options(data["options"], w) if "options" in data
+                       else ("A", "B", "C", "D", "E"))
     raw_sections = _need(data, "sections", list, w)
     if not raw_sections:
         raise SchemeError(f"{w}sections: at least one section is needed")
     sections: list[SectionRule] = []
     for i, raw in enumerate(raw_sections):
-        sw = f"{w}sections[{i}]."
-        if not isinstance(raw, dict):
-            raise SchemeError(f"{w}sections[{i}]: must be a table")
-        code = _need(raw, "code", str, sw)
-        questions = _need(raw, "questions", int, sw)
-        if questions <= 0:
-            raise SchemeError(f"{sw}questions: must be positive, got {questions}")
-        rule = _need(raw, "rule", str, sw)
-        if rule not in ("single_best", "graded"):
-            raise SchemeError(f"{sw}rule: must be 'single_best' or 'graded', got {rule!r}")
-        max_points = _need(raw, "max_points", int, sw)
-        min_points = raw.get("min_points", 0) if rule == "graded" else 0
-        if isinstance(min_points, bool) or not isinstance(min_points, int):
-            raise SchemeError(f"{sw}min_points: must be an integer, got {min_points!r}")
-        if max_points <= 0 or min_points < 0 or min_points > max_points:
-            raise SchemeError(f"{sw}max_points: need 0 <= min_points <= max_points and "
-                              f"max_points > 0, got {min_points}..{max_points}")
-        options = raw.get("options", default_options)
-        if (not isinstance(options, list) or len(options) < 2
-                or not all(isinstance(o, str) and len(o) == 1 and o.isupper() for o in options)
-                or len(set(options)) != len(options)):
-            raise SchemeError(f"{sw}options: must be a list of at least two distinct "
-                              f"capital letters, got {options!r}")
-        if code in {s.code for s in sections}:
-            raise SchemeError(f"{sw}code: section {code!r} appears twice")
-        sections.append(SectionRule(code=code, name=str(raw.get("name", code)),
-                                    questions=questions, rule=rule,
-                                    max_points=max_points, min_points=min_points,
-                                    options=tuple(options)))
-    tie_break = data.get("tie_break", ["total", *[s.code for s in sections]])
+        section = _section(raw, i, w, default_options)
+        if section.code in {s.code for s in sections}:
+            raise SchemeError(f"{w}sections[{i}].code: section {section.code!r} appears twice")
+        sections.append(section)
+    tie_break = _need(data, "tie_break", list, w)
     known = {"total", *(s.code for s in sections)}
-    if not isinstance(tie_break, list) or any(t not in known for t in tie_break):
+    if not tie_break or any(t not in known for t in tie_break):
         raise SchemeError(f"{w}tie_break: each entry must be 'total' or a section code "
                           f"({', '.join(sorted(known))}), got {tie_break!r}")
-    go_on = data.get("go_on_per_quota", 1)
-    if isinstance(go_on, bool) or not isinstance(go_on, int) or go_on <= 0:
-        raise SchemeError(f"{w}go_on_per_quota: must be a positive integer, got {go_on!r}")
     if len(set(tie_break)) != len(tie_break):
         raise SchemeError(f"{w}tie_break: an entry appears twice in {tie_break!r}")
+    go_on = _need(data, "go_on_per_quota", int, w)
+    if go_on <= 0:
+        raise SchemeError(f"{w}go_on_per_quota: must be a positive integer, got {go_on!r}")
     blank = data.get("blank_points", 0)
     if blank != 0 or isinstance(blank, bool):
         raise SchemeError(f"{w}blank_points: only 0 is supported, got {blank!r}")
     categories = parse_categories(data.get("categories"), source)
     codes = tuple(s.code for s in sections)
     pass_rules = parse_pass_rules(data.get("pass"), source, codes, categories)
-    return Scheme(id=sid, name=str(name), duration_minutes=duration,
+    ranked_only = data.get("ranked_only", False)
+    if not isinstance(ranked_only, bool):
+        raise SchemeError(f"{w}ranked_only: must be true or false, got {ranked_only!r}")
+    if ranked_only and pass_rules:
+        raise SchemeError(f"{w}ranked_only: true, but the scheme has [pass] thresholds; "
+                          f"keep one of the two")
+    if not ranked_only and not pass_rules:
+        raise SchemeError(f"{w}pass: missing; give [pass] thresholds, or write "
+                          f"ranked_only = true for a scheme without threshold")
+    return Scheme(id=sid, name=name, duration_minutes=duration,
                   sections=tuple(sections), tie_break=tuple(tie_break),
                   go_on_per_quota=go_on, categories=categories,
                   pass_rules=pass_rules, source=source,
                   void=parse_void(data.get("void"), source))
-
-
-def section_catalogue() -> dict[str, SectionRule]:
-    """Every section code of the shipped schemes with its rule.
-
-    The bank validates an item's option points by its section code alone, so a code must
-    mean the same rule in every scheme that uses it (TWK is ``single_best`` 5/0 in SKD 2018,
-    2019 and 2024 alike).
-
-    Raises
-    ------
-    SchemeError
-        Two schemes give the same section code different rules.
-    """
-    catalogue: dict[str, SectionRule] = {}
-    owner: dict[str, str] = {}
-    for sid in available_schemes():
-        for s in load_scheme(sid).sections:
-            known = catalogue.get(s.code)
-            if known is None:
-                catalogue[s.code], owner[s.code] = s, sid
-            elif (known.rule, known.min_points, known.max_points, known.options) != (
-                    s.rule, s.min_points, s.max_points, s.options):
-                raise SchemeError(f"{sid}: sections.{s.code}: scores differently from the "
-                                  f"same section in {owner[s.code]}; use another code")
-    return catalogue

@@ -67,6 +67,13 @@ def section_totals(key: KeyTable, items: NDArray[np.int32],
     -------
     ndarray of int32, shape ``(n, n_sections)``
         Section totals in scheme order.
+
+    Raises
+    ------
+    ValueError
+        A cell outside the key: an item that is not a key row (or the sentinel), or a
+        choice that is not -1 or an option of its item. The check is vectorised, one
+        chunk at a time, before the chunk is summed.
     """
     items = np.asarray(items, dtype=np.int32)
     choices = np.asarray(choices, dtype=np.int8)
@@ -84,7 +91,7 @@ def section_totals(key: KeyTable, items: NDArray[np.int32],
     mask = np.uint64((1 << LANE_BITS) - 1)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        idx = flat_index(key, items[start:stop], choices[start:stop])
+        idx = _checked_index(key, items[start:stop], choices[start:stop], start)
         for members, table in groups:
             words = table[idx].sum(axis=1, dtype=np.uint64)
             if lanes == 1:
@@ -95,11 +102,41 @@ def section_totals(key: KeyTable, items: NDArray[np.int32],
     return out
 
 
+def _checked_index(key: KeyTable, items: NDArray[np.int32], choices: NDArray[np.int8],
+                   first: int) -> NDArray[np.int32]:
+    """:func:`flat_index` of a chunk of sheets after a vectorised bounds check: every item a
+    key row (the sentinel pads), every choice -1 or an option that item has.
+    ``ValueError`` naming the first bad cell (``first`` is the chunk's first sheet)."""
+    if items.size == 0:
+        return flat_index(key, items, choices)
+    if int(items.min()) < 0 or int(items.max()) > key.sentinel:
+        r, q = np.argwhere((items < 0) | (items > key.sentinel))[0]
+        raise ValueError(f"sheet {first + r}, question {q}: item row {int(items[r, q])} is "
+                         f"outside the key (0..{key.sentinel - 1}, {key.sentinel} for padding)")
+    bad = None
+    if int(choices.min()) < -1 or int(choices.max()) >= len(key.options):
+        bad = (choices < -1) | (choices >= len(key.options))
+    else:
+        idx = flat_index(key, items, choices)
+        valid = key.flat_valid[idx]
+        if valid.all():
+            return idx
+        bad = ~valid
+    r, q = np.argwhere(bad)[0]
+    item, c = int(items[r, q]), int(choices[r, q])
+    name = key.item_ids[item] if item < key.sentinel else "(padding)"
+    raise ValueError(f"sheet {first + r}, question {q}: choice {c} is not an option of item "
+                     f"{name!r} (-1 for blank, or one of its options)")
+
+
 def item_points(key: KeyTable, items: NDArray[np.int32],
                 choices: NDArray[np.int8]) -> NDArray[np.int16]:
-    """Points of every response, shape ``(n, q)``; padding cells score 0."""
-    return key.flat_points[flat_index(key, np.asarray(items, dtype=np.int32),
-                                               np.asarray(choices, dtype=np.int8))]
+    """Points of every response, shape ``(n, q)``; padding cells score 0.
+
+    ``ValueError`` for a cell outside the key, as :func:`section_totals`.
+    """
+    return key.flat_points[_checked_index(key, np.asarray(items, dtype=np.int32),
+                                          np.asarray(choices, dtype=np.int8), 0)]
 
 
 def score_attempt(key: KeyTable, items: Sequence[int],
@@ -114,18 +151,53 @@ def score_attempt(key: KeyTable, items: Sequence[int],
         Key rows of the questions the candidate was given, in paper order.
     choices
         Option index per question, ``-1`` for blank (not yet answered).
+
+    Raises
+    ------
+    ValueError
+        Lengths differ, an item is not a key row (``0 <= item < key.sentinel``), an item
+        appears twice, or a choice is not ``-1`` or an option of its item.
     """
-    totals = section_totals(key, np.asarray([items], dtype=np.int32).reshape(1, -1),
-                            np.asarray([choices], dtype=np.int8).reshape(1, -1))[0]
+    if len(items) != len(choices):
+        raise ValueError(f"{len(items)} items but {len(choices)} choices")
+    row = np.asarray(items, dtype=np.int64).reshape(-1)
+    picks = np.asarray(choices, dtype=np.int64).reshape(-1)
+    for q, (item, c) in enumerate(zip(row.tolist(), picks.tolist(), strict=True)):
+        if not 0 <= item < key.sentinel:
+            raise ValueError(f"question {q}: item row {item} is not in the key "
+                             f"(0..{key.sentinel - 1})")
+        if not (c == -1 or (0 <= c < len(key.options) and key.allowed[item, c])):
+            own = [o for o, ok in zip(key.options, key.allowed[item], strict=True) if ok]
+            raise ValueError(f"question {q}: choice {c} is not an option of item "
+                             f"{key.item_ids[item]!r} (-1 for blank, 0..{len(own) - 1} for "
+                             f"{', '.join(own)})")
+    seen: set[int] = set()
+    for item in row.tolist():
+        if item in seen:
+            raise ValueError(f"item {key.item_ids[item]!r} appears twice in one sheet")
+        seen.add(item)
+    totals = section_totals(key, row.astype(np.int32).reshape(1, -1),
+                            picks.astype(np.int8).reshape(1, -1))[0]
     sections = tuple(int(t) for t in totals)
     return AttemptScore(sections=sections, total=sum(sections))
 
 
 def score_answers(key: KeyTable, item_ids: Sequence[str],
                   labels: Sequence[str | None]) -> AttemptScore:
-    """:func:`score_attempt` by item id and option label (``None``/``""`` blank)."""
+    """:func:`score_attempt` by item id and option label.
+
+    A label is read as in ``responses.csv``: ``None`` or ``""`` is blank, ``A`` and ``a``
+    are the same option. ``ValueError`` for an unknown item or label, a label the item
+    does not have, or an item given twice.
+    """
     try:
         items = [key.index[i] for i in item_ids]
     except KeyError as exc:
         raise ValueError(f"item {exc.args[0]!r} is not in the key") from None
-    return score_attempt(key, items, [key.encode_choice(label) for label in labels])
+    choices = []
+    for iid, label in zip(item_ids, labels, strict=True):
+        try:
+            choices.append(key.encode_choice(label))
+        except ValueError as exc:
+            raise ValueError(f"item {iid!r}: {exc}") from None
+    return score_attempt(key, items, choices)

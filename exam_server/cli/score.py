@@ -2,7 +2,8 @@
 ``seleksi analyse``: official results from files, checked and explained.
 
 Thin: every command reads through :mod:`scoring.pipeline`, computes with ``scoring`` and
-writes through :mod:`scoring.files` (temporary file, then rename: no output on error).
+writes through :mod:`scoring.files`: every output of a command goes to a temporary file and
+all are renamed only when every one is written, so an error leaves no output at all.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import click
 
-from scoring.files import read_table, write_csv, write_text
+from scoring.files import csv_text, read_table, write_csv, write_outputs
 from scoring.pipeline import ExamInputs, load_inputs
 from scoring.results import CODES, Results, compare_rows, result_rows
 
@@ -77,10 +78,10 @@ def score(scheme: str, key: Path, responses: Path, candidates: Path, formations:
     in candidate-list order; codes P/L, P, TL, TH, DIS.
     """
     results = _load(scheme, key, responses, candidates, formations).score()
-    rows = result_rows(results)
+    outputs = [(out, csv_text(result_rows(results)))]
     if explain_out is not None:
-        write_csv(explain_out, explain_rows(results))
-    write_csv(out, rows)
+        outputs.append((explain_out, csv_text(explain_rows(results))))
+    write_outputs(outputs)
     click.echo(f"{_summary(results)}; wrote {out}")
 
 
@@ -124,8 +125,7 @@ def rescore(scheme: str, key: Path, responses: Path, candidates: Path, formation
     new_key = apply_corrections(inputs.key, fixes)
     old, new = inputs.score(), inputs.score(new_key)
     diff = diff_rows(old, new)
-    write_csv(diff_out, diff)
-    write_csv(out, result_rows(new))
+    write_outputs([(out, csv_text(result_rows(new))), (diff_out, csv_text(diff))])
     click.echo(f"{len(fixes)} correction(s) (void policy {inputs.key.scheme.void}); "
                f"{len(diff) - 1} candidate(s) changed; {_summary(new)}; wrote {out} "
                f"and {diff_out}")
@@ -182,9 +182,10 @@ def analyse(scheme: str, key: Path, responses: Path, candidates: Path, formation
         page = render_report(inputs.key, stats, sections,
                              section_totals(inputs.key, items, choices),
                              f"Item analysis: {inputs.key.scheme.name}")
-    write_csv(out_csv, item_rows(inputs.key, stats))
+    outputs = [(out_csv, csv_text(item_rows(inputs.key, stats)))]
     if out_html is not None and page is not None:
-        write_text(out_html, page)
+        outputs.append((out_html, page))
+    write_outputs(outputs)
     for s in sections:
         click.echo(f"{s.code}: {s.candidates} candidates, mean {s.mean:.1f}, SD {s.sd:.1f}, "
                    f"{s.method} {s.reliability:.3f}")

@@ -79,11 +79,15 @@ def test_bearer_and_pin() -> None:
     pin = new_pin()
     assert len(pin) == 6
     assert pin.isdigit()
-    hashed = hash_pin(pin)
-    assert hashed.startswith("$argon2id$")
-    assert pin_matches(hashed, pin)
-    assert not pin_matches(hashed, "x" + pin[1:])
-    assert not pin_matches("not a hash", pin)
+    key = bytes(range(32))
+    hashed = hash_pin(key, "skd/2411000000001", pin)
+    assert hashed.startswith("hmac-sha256$")
+    assert pin not in hashed
+    assert pin_matches(key, hashed, "skd/2411000000001", pin)
+    assert not pin_matches(key, hashed, "skd/2411000000001", "x" + pin[1:])
+    assert not pin_matches(key, hashed, "skd/2411000000002", pin)  # bound to the participant
+    assert not pin_matches(bytes(32), hashed, "skd/2411000000001", pin)  # and to the key
+    assert not pin_matches(key, "not a hash", "skd/2411000000001", pin)
 
 
 @pytest.mark.parametrize(("payload", "error"), [

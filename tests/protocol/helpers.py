@@ -23,6 +23,7 @@ import socketio
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from exam_server.config import pin_key
 from exam_server.db import make_engine, session_factory, upgrade
 from exam_server.models import ExamSession
 from exam_server.packages import import_package
@@ -69,6 +70,7 @@ class Prepared:
     instance: Path
     factory: sessionmaker[Session]
     pins: dict[str, str]
+    names: dict[str, str]
 
     @property
     def numbers(self) -> list[str]:
@@ -100,8 +102,9 @@ def prepare(sealed: Sealed, instance: Path, url: str, *, now: Any = None) -> Pre
     moment = now or datetime.now(UTC)
     open_exam_session(factory, SESSION, sealed.release_key, public_key, actor="uji", now=moment)
     start_exam_session(factory, SESSION, actor="uji", now=moment)
-    cards = issue_pins(factory, SESSION, actor="uji")
-    return Prepared(url, instance, factory, {c.participant: c.pin for c in cards})
+    cards = issue_pins(factory, SESSION, actor="uji", key=pin_key(instance / "keys"))
+    return Prepared(url, instance, factory, {c.participant: c.pin for c in cards},
+                    {c.participant: c.name for c in cards})
 
 
 def free_port() -> int:

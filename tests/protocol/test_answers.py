@@ -38,8 +38,12 @@ def test_start_gives_the_paper_in_the_candidates_order_and_nothing_secret(
     before = time.time() * 1000
     state = c.call("start")
     assert state["ok"] is True
-    assert set(state) == {"ok", "paper", "answers", "flags", "deadline", "server_time"}
+    assert set(state) == {"ok", "paper", "answers", "flags", "seq", "participant", "deadline",
+                          "server_time"}
     assert state["answers"] == {} and state["flags"] == []  # noqa: PT018
+    assert state["seq"] == 0
+    assert state["participant"] == {"number": number, "name": prepared.names[number],
+                                    "large_text": False}
     assert abs(state["server_time"] - before) < 5000
     assert state["deadline"] - state["server_time"] == 100 * 60 * 1000  # SKD 2024: 100 min
     assert ("time", {"deadline": state["deadline"], "server_time": state["server_time"]}) \
@@ -68,6 +72,7 @@ def test_start_gives_the_paper_in_the_candidates_order_and_nothing_secret(
     again = c.call("start")
     assert again["answers"] == {"3": "B"}
     assert again["flags"] == [7]
+    assert again["seq"] == 2  # a resuming workstation continues above it
     assert again["deadline"] == state["deadline"]
     assert again["paper"] == state["paper"]
     c.close()

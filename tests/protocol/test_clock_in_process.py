@@ -58,7 +58,8 @@ class InProcess:
 def in_process(prepared: Prepared, sealed: Sealed) -> Iterator[InProcess]:
     clock = ShiftedClock()
     app = create_app({"DATABASE_URL": prepared.url, "SELEKSI_CLOCK": clock,
-                      "SELEKSI_PUBLIC_KEY": str(sealed.keys / "bank.pub")})
+                      "SELEKSI_PUBLIC_KEY": str(sealed.keys / "bank.pub"),
+                      "SELEKSI_KEYS": str(prepared.instance / "keys")})
     yield InProcess(app, clock, prepared)
     app.extensions["seleksi.db"].kw["bind"].dispose()
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from scoring.scheme import load_scheme
 from tests.cli.conftest import Run, make_runner
 from tests.scoring.helpers import read_csv, write_exam
 
@@ -191,3 +192,50 @@ def test_analyse_writes_item_csv_and_html(run: Run, exam: dict[str, Path],
     assert "KR-20" in proc.stdout
     assert "Cronbach's alpha" in proc.stdout
     assert "<svg" in page.read_text(encoding="utf-8")
+
+
+def test_different_papers_from_one_pool_and_normalised_categories(run: Run,
+                                                                 tmp_path: Path) -> None:
+    from tests.scoring.helpers import answers_for, skd_key_rows, write_csv
+
+    scheme = load_scheme("skd-2024")
+    key = [*skd_key_rows(scheme), ["TWK31", "TWK", "0", "0", "5", "0", "0"],
+           ["TKP46", "TKP", "1", "2", "3", "4", "5"]]
+    x = answers_for(scheme, (65, 80, 166))   # TWK01..13 A; TKP 33 × A, one E, TKP45 blank
+    swap = {"TWK01": ("TWK31", "C"), "TKP45": ("TKP46", "e")}
+    y = [swap.get(item, (item, c)) for item, c in x]   # another paper: TWK31, TKP46
+    z = answers_for(scheme, (50, 60, 176))
+    responses = [["participant", "item_id", "choice"], *[["x", i, c] for i, c in x],
+                 *[["y", i, c] for i, c in y], *[["z", i, c] for i, c in z]]
+    files = {
+        "key": write_csv(tmp_path / "key.csv", key),
+        "responses": write_csv(tmp_path / "responses.csv", responses),
+        "candidates": write_csv(tmp_path / "candidates.csv", [
+            ["participant", "name", "formation", "category", "status"],
+            ["x", "X", "F", "", ""], ["y", "Y", "F", "UMUM", ""], ["z", "Z", "F", "Papua", ""]]),
+        "formations": write_csv(tmp_path / "formations.csv", [["formation", "quota"], ["F", 1]]),
+    }
+    assert {i for i, _ in x} != {i for i, _ in y}
+    out = tmp_path / "results.csv"
+    run("score", *args(files), "--out", out)
+    assert out.read_text(encoding="utf-8").splitlines()[1:] == [
+        "x,F,umum,65,80,166,311,P/L,2",
+        "y,F,umum,65,80,171,316,P/L,1",
+        "z,F,papua,50,60,176,286,P/L,3"]
+
+
+def test_score_writes_no_output_when_one_of_them_fails(run: Run, exam: dict[str, Path],
+                                                       tmp_path: Path) -> None:
+    why, out = tmp_path / "why.csv", tmp_path / "missing" / "results.csv"
+    run("score", *args(exam), "--out", out, "--explain", why, ok=False)
+    assert not why.exists()
+    assert list(tmp_path.glob(".why.csv*")) == []
+
+
+def test_a_short_row_in_an_input_is_refused(run: Run, exam: dict[str, Path],
+                                            tmp_path: Path) -> None:
+    _edit(exam["candidates"], "c02,Peserta c02,F1,umum,", "c02,Peserta c02,F1")
+    out = tmp_path / "results.csv"
+    proc = run("score", *args(exam), "--out", out, ok=False)
+    assert "candidates.csv row 3: 3 cell(s), but the header has 5" in proc.stderr
+    assert not out.exists()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scoring.corrections import Correction, apply_corrections, diff_rows
 from scoring.exceptions import InputError
 from scoring.keytable import KeyTable
-from scoring.results import Roster, decide_and_rank
+from scoring.results import Results, Roster, decide_and_rank
 from scoring.scheme import load_scheme
 from scoring.sheets import section_totals
 from tests.cli.conftest import make_runner
@@ -29,7 +29,7 @@ def roster(n: int) -> Roster:
                   quota=np.array([5], np.int32))
 
 
-def results(key: KeyTable, items: np.ndarray, choices: np.ndarray) -> object:
+def results(key: KeyTable, items: np.ndarray, choices: np.ndarray) -> Results:
     sat = np.ones(items.shape[0], bool)
     return decide_and_rank(key.scheme, roster(items.shape[0]),
                            section_totals(key, items, choices), sat)
@@ -111,3 +111,33 @@ def test_rescore_cli_writes_results_and_diff(tmp_path: Path) -> None:
              r["old_rank"], r["new_rank"]) for r in rows] == [
         ("a", "65", "60", "P/L", "TL", "2", ""), ("b", "100", "95", "P/L", "P/L", "1", "1")]
     assert read_csv(out)[0]["code"] == "TL"
+
+
+def test_rescore_writes_neither_output_when_one_fails(tmp_path: Path) -> None:
+    files = write_exam(tmp_path / "in", "skd-2024", [("a", "F", "umum", "", (65, 80, 166))],
+                       [("F", 1)])
+    fixes = tmp_path / "corrections.csv"
+    fixes.write_text("item_id,action,A,B,C,D,E\nTWK01,void,,,,,\n", encoding="utf-8")
+    run = make_runner(tmp_path / "instance", None)
+    out, diff = tmp_path / "missing" / "results.csv", tmp_path / "diff.csv"
+    run("rescore", "--scheme", "skd-2024", "--key", files["key"], "--responses",
+        files["responses"], "--candidates", files["candidates"], "--formations",
+        files["formations"], "--corrections", fixes, "--out", out, "--diff", diff, ok=False)
+    assert not diff.exists()
+    assert list(tmp_path.glob(".diff.csv*")) == []
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("TKP01,rekey,2.5,4,3,2,1", r"c\.csv row 2: points of option A must be an integer, "
+                                r"got '2\.5'"),
+    ("TWK01,void,5,0,0,0,0", r"c\.csv row 2: a void row has no option points \(option A is "
+                             r"'5'\)"),
+])
+def test_corrections_file_is_read_strictly(tmp_path: Path, line: str, message: str) -> None:
+    from scoring.corrections import corrections_from_table
+    from scoring.files import read_table
+
+    path = tmp_path / "c.csv"
+    path.write_text(f"item_id,action,A,B,C,D,E\n{line}\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        corrections_from_table(read_table(path))

@@ -111,8 +111,16 @@ def test_ranking_is_a_permutation_consistent_with_the_tie_break(
         for i in here:
             better = sum(1 for j in here if (a[j], b[j]) > (a[i], b[i]))
             assert rank[i] == 1 + better
-        # sorting by rank orders the group by the keys: a permutation of the group
-        order = here[np.argsort(rank[here], kind="stable")]
-        keys = [(a[j], b[j]) for j in order]
-        assert keys == sorted(keys, reverse=True)
-        assert sorted(order.tolist()) == here.tolist()
+        # competition ranks: the first is 1, equal keys share a rank, and after a run of
+        # k equal keys the next rank is k higher (1, 2, 2, 4)
+        by_rank = sorted(here.tolist(), key=lambda j: (rank[j], j))
+        assert rank[by_rank[0]] == 1
+        for pos, (j, k) in enumerate(zip(by_rank, by_rank[1:], strict=False), 1):
+            assert (a[j], b[j]) >= (a[k], b[k])               # never a better one below
+            if (a[j], b[j]) == (a[k], b[k]):
+                assert rank[k] == rank[j]                      # a tie shares its rank
+            else:
+                assert rank[k] == pos + 1                      # skips past the tie
+        # compared with a sort of the group by the tie-break (ids break no tie)
+        expected = sorted(here.tolist(), key=lambda j: (-a[j], -b[j]))
+        assert [(a[j], b[j]) for j in by_rank] == [(a[j], b[j]) for j in expected]

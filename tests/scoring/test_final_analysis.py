@@ -45,6 +45,40 @@ def test_final_integration_by_hand(tmp_path: Path) -> None:
         integrate(load_scheme("skd-2024"), read_table(skd), read_table(bad), read_table(forms))
 
 
+FORMS: list[list[object]] = [["formation", "quota"], ["F", 1], ["G", 1]]
+
+
+@pytest.mark.parametrize(("skb_rows", "forms", "message"), [
+    ([["a", "50"]], [["formation", "quota"], ["F", "1.5"], ["G", 1]],
+     r"f\.csv row 2: quota must be an integer, got '1\.5'"),
+    ([["a", "50"]], [*FORMS, ["F", 9]],
+     r"f\.csv row 4: formation 'F' appears twice \(first at row 2\)"),
+    ([["a", "50"], ["d", "90"]], FORMS,
+     r"skb\.csv row 3: participant 'd' did not go on to SKB \(code P in results\.csv"),
+    ([["zz", "50"]], FORMS, r"skb\.csv row 2: participant 'zz' is not in results\.csv"),
+    ([["a", "50"], ["a", "60"]], FORMS, r"skb\.csv row 3: participant 'a' appears twice"),
+])
+def test_final_refuses_loose_input(tmp_path: Path, skb_rows: list[list[str]],
+                                   forms: list[list[object]], message: str) -> None:
+    skd = tmp_path / "results.csv"
+    skd.write_text(SKD, encoding="utf-8")
+    skb = write_csv(tmp_path / "skb.csv", [["participant", "skb"], *skb_rows])
+    f = write_csv(tmp_path / "f.csv", forms)
+    with pytest.raises(InputError, match=message):
+        integrate(load_scheme("skd-2024"), read_table(skd), read_table(skb), read_table(f))
+
+
+def test_an_empty_skb_cell_is_absent_at_skb(tmp_path: Path) -> None:
+    skd = tmp_path / "results.csv"
+    skd.write_text(SKD, encoding="utf-8")
+    skb = write_csv(tmp_path / "skb.csv", [["participant", "skb"], ["a", ""], ["b", "80"]])
+    rows = integrate(load_scheme("skd-2024"), read_table(skd), read_table(skb),
+                     read_table(write_csv(tmp_path / "f.csv", FORMS)))
+    codes = {r[0]: (r[5], r[8], r[9]) for r in rows[1:]}
+    assert codes == {"a": ("", "TH", ""), "b": ("80.00", "L", "1"), "c": ("", "TH", ""),
+                     "e": ("", "TH", "")}
+
+
 def test_item_statistics_on_a_fixed_form_match_the_textbook() -> None:
     key = key_table("skd-2024")
     rng = np.random.default_rng(5)
@@ -69,7 +103,8 @@ def test_item_statistics_on_a_fixed_form_match_the_textbook() -> None:
     pts = key.points[items[:, 65:], choices[:, 65:].astype(int) + 1].astype(float)
     alpha = 45 / 44 * (1 - pts.var(axis=0).sum() / pts.sum(axis=1).var())
     tkp = section_statistics(key, items, choices)[2]
-    assert (tkp.method, tkp.reliability) == ("Cronbach's alpha", pytest.approx(alpha))
+    assert tkp.method == "Cronbach's alpha"
+    assert tkp.reliability == pytest.approx(alpha)
 
 
 def test_item_rows_and_the_html_report_are_self_contained() -> None:
@@ -89,3 +124,35 @@ def test_item_rows_and_the_html_report_are_self_contained() -> None:
     assert "<link" not in page
     assert "KR-20" in page
     assert "Cronbach" in page
+
+
+def test_item_csv_leaves_shares_of_missing_options_empty() -> None:
+    key = key_table("pppk-2024")
+    items, choices = random_batch(key, 200, seed=4, width=145)
+    rows = item_rows(key, item_statistics(key, items, choices))
+    head = rows[0]
+    teknis, manajerial = rows[1], rows[1 + 90]
+    assert manajerial[1] == "MANAJERIAL"
+    assert manajerial[head.index("share_E")] == ""
+    assert manajerial[head.index("share_D")] != ""
+    assert teknis[head.index("share_E")] != ""
+
+
+def test_the_report_shows_every_item_and_leaves_matplotlib_settings_alone() -> None:
+    import matplotlib
+
+    key = key_table("pppk-2024")
+    items, choices = random_batch(key, 200, seed=4, width=145)
+    stats = item_statistics(key, items, choices)
+    before = matplotlib.rcParams["svg.hashsalt"]
+    page = render_report(key, stats, section_statistics(key, items, choices),
+                         section_totals(key, items, choices), "Item analysis")
+    assert matplotlib.rcParams["svg.hashsalt"] == before
+    assert "<h2>All items (145)</h2>" in page
+    for iid in key.item_ids:
+        assert f"<td class=l>{iid}</td>" in page
+    # a MANAJERIAL row has four option shares and an empty cell for E
+    row = page[page.rindex("<td class=l>MANAJERIAL01</td>"):]
+    row = row[:row.index("</tr>")]
+    assert row.count("<td class=s style=") == 5  # blank, A, B, C, D
+    assert "<td class=s></td>" in row

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scoring.scheme import SchemeError, load_scheme, section_catalogue
+from scoring.exceptions import SchemeError
+from scoring.scheme import load_scheme, section_catalogue
 
 
 @pytest.mark.parametrize(("scheme_id", "questions", "maximum", "minutes", "sections"), [
@@ -71,7 +72,67 @@ def test_malformed_scheme_is_refused_with_file_and_key(tmp_path: Path, text: str
 
 def test_a_user_scheme_file_loads_by_path(tmp_path: Path) -> None:
     path = tmp_path / "mini.json"
-    path.write_text('{"id": "mini", "duration_minutes": 5, "sections": [{"code": "A", '
+    path.write_text('{"id": "mini", "duration_minutes": 5, "tie_break": ["total", "A"], '
+                    '"go_on_per_quota": 2, "ranked_only": true, "sections": [{"code": "A", '
                     '"questions": 2, "rule": "single_best", "max_points": 4}]}', encoding="utf-8")
     scheme = load_scheme(path)
     assert (scheme.id, scheme.max_score, scheme.tie_break) == ("mini", 8, ("total", "A"))
+
+
+SKD = (Path(__file__).parents[2] / "scoring/schemes/skd-2024.toml").read_text("utf-8")
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    # the review's case: both typos used to score everyone as passing with a 1 × quota cut
+    ("go_on_per_quota", "go_on_per_qouta",
+     r"go_on_per_qouta: unknown key \(known keys: id, name, duration_minutes.*\)"),
+    ("[pass]", "[passes]", r"passes: unknown key \(known keys: id, .*pass, categories\)"),
+    ("general = {", "generel = {", r"pass\.generel: unknown key \(known keys: general, "
+                                   r"special\)"),
+    ('categories = ["cumlaude"', 'categorie = ["cumlaude"',
+     r"pass\.special\[0\]\.categorie: unknown key \(known keys: categories, min\)"),
+    ("known = [", "know = [", r"categories\.know: unknown key \(known keys: known\)"),
+    ("max_points = 5\n\n[[sections]]\ncode = \"TIU\"",
+     "max_point = 5\n\n[[sections]]\ncode = \"TIU\"",
+     r"sections\[0\]\.max_point: unknown key \(known keys: code, name, questions, rule, "
+     r"max_points, min_points, options\)"),
+    ('tie_break = ["total", "TKP", "TIU", "TWK"]\n', "", r"tie_break: missing"),
+    ("go_on_per_quota = 3\n", "", r"go_on_per_quota: missing"),
+    ("go_on_per_quota = 3\n", "go_on_per_quota = 3\nranked_only = true\n",
+     r"ranked_only: true, but the scheme has \[pass\] thresholds"),
+    ("max_points = 5\n\n[[sections]]\ncode = \"TIU\"",
+     "max_points = 5\nmin_points = 1\n\n[[sections]]\ncode = \"TIU\"",
+     r"sections\[0\]\.min_points: only a graded section has min_points"),
+])
+def test_a_misspelt_or_missing_key_is_refused_never_defaulted(
+        tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in SKD
+    path = tmp_path / "mine.toml"
+    path.write_text(SKD.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"^mine\.toml: " + message):
+        load_scheme(path)
+
+
+def test_a_scheme_without_threshold_must_say_ranked_only(tmp_path: Path) -> None:
+    head, _, _ = SKD.partition("[pass]")
+    path = tmp_path / "mine.toml"
+    path.write_text(head, encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"mine\.toml: pass: missing; give \[pass\] "
+                                          r"thresholds, or write ranked_only = true"):
+        load_scheme(path)
+    path.write_text(head + "[pass]\n", encoding="utf-8")
+    with pytest.raises(SchemeError, match=r"pass: needs a general rule"):
+        load_scheme(path)
+    path.write_text(head.replace("go_on_per_quota = 3", "go_on_per_quota = 3\n"
+                                 "ranked_only = true"), encoding="utf-8")
+    assert load_scheme(path).pass_rules == ()
+
+
+def test_the_scheme_module_reads_no_file() -> None:
+    import inspect
+
+    import scoring.scheme as scheme_module
+
+    source = inspect.getsource(scheme_module)
+    for io_call in ("read_text", "glob(", "open(", "SCHEME_DIR"):
+        assert io_call not in source

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from scoring.exceptions import SchemeError
 from scoring.rules import PassRule
-from scoring.scheme import SchemeError, load_scheme
+from scoring.scheme import load_scheme
 
-HEAD = ('id = "x"\nduration_minutes = 10\n[[sections]]\ncode = "A"\nquestions = 3\n'
-        'rule = "single_best"\nmax_points = 5\n')
+HEAD = ('id = "x"\nduration_minutes = 10\ntie_break = ["total"]\ngo_on_per_quota = 1\n'
+        '[[sections]]\ncode = "A"\nquestions = 3\nrule = "single_best"\nmax_points = 5\n')
 
 
 def test_shipped_pass_rules_are_typed() -> None:
@@ -37,7 +38,7 @@ def test_shipped_pass_rules_are_typed() -> None:
 ])
 def test_malformed_pass_rules_are_refused(tmp_path: Path, tail: str, message: str) -> None:
     path = tmp_path / "mine.toml"
-    text = HEAD + tail if not tail.startswith("void") else tail + HEAD
+    text = HEAD + tail if not tail.startswith("void") else "ranked_only = true\n" + tail + HEAD
     path.write_text(text, encoding="utf-8")
     with pytest.raises(SchemeError, match=r"mine\.toml: " + message):
         load_scheme(path)
