@@ -33,6 +33,7 @@ from question_bank.roster import RosterEntry  # noqa: E402
 from question_bank.sample import sample_bank  # noqa: E402
 from question_bank.sealing import (  # noqa: E402
     parse_release_key,
+    read_manifest,
     release_key,
     seal_package,
     verify_package,
@@ -83,7 +84,8 @@ def main() -> None:
     t2 = time.perf_counter()
     data = seal_package(exam, roster, papers, snapshot, master, signer, created)
     t3 = time.perf_counter()
-    key = parse_release_key(release_key(master, exam.id, session))
+    manifest = read_manifest(data, signer.public_key())
+    key = parse_release_key(release_key(master, manifest, session))
     verify_package(data, signer.public_key(), {session: key})
     t4 = time.perf_counter()
     ours = exposure_report(papers, snapshot)
@@ -98,7 +100,9 @@ def main() -> None:
     t5 = time.perf_counter()
     data25 = seal_package(split, roster25, papers, snapshot, master, signer, created)
     t6 = time.perf_counter()
-    keys25 = {s.id: parse_release_key(release_key(master, exam.id, s.id)) for s in split.sessions}
+    manifest25 = read_manifest(data25, signer.public_key())
+    keys25 = {s.id: parse_release_key(release_key(master, manifest25, s.id))
+              for s in split.sessions}
     verify_package(data25, signer.public_key(), keys25)
     t7 = time.perf_counter()
 
