@@ -11,16 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Table, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server import clock
-from exam_server.audit import append_audit
+from exam_server.audit import AuditEntry, append_audit, append_audit_batch
 from exam_server.db import reading, transaction
 from exam_server.models import Answer, Attempt, ExamSession, Participant
 from exam_server.results import attempt_result, attempt_score, score_payload
 from exam_server.session_papers import OpenedSession, PaperCache
 from exam_server.tokens import bearer_digest
+
+ATTEMPT = cast(Table, Attempt.__table__)
+PARTICIPANT = cast(Table, Participant.__table__)
 
 
 class AttemptRefused(Exception):  # noqa: N818 - a refusal, the protocol's word
@@ -52,15 +55,17 @@ def room(attempt_id: int) -> str:
 
 def attempt_for_bearer(factory: sessionmaker[Session], bearer: str) -> AttemptRef | None:
     """The attempt a bearer belongs to, or None (unknown, revoked, or its session closed)."""
+    a, p = ATTEMPT.c, PARTICIPANT.c
     with reading(factory) as db:
-        row = db.execute(select(Attempt, Participant)
-                         .join(Participant, Attempt.participant_id == Participant.id)
-                         .where(Attempt.bearer_sha256 == bearer_digest(bearer))).one_or_none()
-        if row is None:
-            return None
-        a, p = row
-        return AttemptRef(a.id, a.session_id, p.id, p.number, p.category, p.extra_minutes,
-                          f"{p.exam_id}/{p.number}")
+        row = db.connection().execute(
+            select(a.id, a.session_id, p.id, p.number, p.category, p.extra_minutes, p.exam_id)
+            .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
+            .where(a.bearer_sha256 == bearer_digest(bearer))).one_or_none()
+    if row is None:
+        return None
+    attempt_id, session_id, participant_id, number, category, extra, exam_id = row
+    return AttemptRef(attempt_id, session_id, participant_id, number, category, extra,
+                      f"{exam_id}/{number}")
 
 
 def mark_connected(factory: sessionmaker[Session], attempt_id: int, sid: str,
@@ -89,9 +94,9 @@ def refresh_connections(factory: sessionmaker[Session], sids: list[str], now: da
 
 def _answers(db: Session, attempt_id: int) -> tuple[dict[int, str | None], list[int], int]:
     """Answers, flags, and the highest seq applied to the attempt so far."""
-    rows = db.execute(select(Answer.q, Answer.choice, Answer.flagged, Answer.answer_seq,
-                             Answer.flag_seq)
-                      .where(Answer.attempt_id == attempt_id).order_by(Answer.q)).all()
+    c = cast(Table, Answer.__table__).c
+    rows = db.connection().execute(select(c.q, c.choice, c.flagged, c.answer_seq, c.flag_seq)
+                                   .where(c.attempt_id == attempt_id).order_by(c.q)).all()
     highest = max((max(a, f) for *_, a, f in rows), default=0)
     return ({q: c for q, c, *_ in rows if c is not None},
             [q for q, _, flagged, *_ in rows if flagged], highest)
@@ -110,27 +115,33 @@ def start_attempt(factory: sessionmaker[Session], papers: PaperCache, ref: Attem
         after the attempt was finished.
     """
     opened = papers.get(ref.session_id)
+    a, p = ATTEMPT.c, PARTICIPANT.c
     with transaction(factory) as db:
-        a = db.scalars(select(Attempt).where(Attempt.id == ref.id).with_for_update()).one()
-        if a.state == "finished":
-            raise AttemptRefused("finished", a.result)
-        if a.state == "ready":
-            state = db.scalar(select(ExamSession.state)
-                              .where(ExamSession.id == ref.session_id))
+        conn = db.connection()
+        row = conn.execute(
+            select(a.state, a.result, a.deadline_at, a.extension_seconds, a.paused_seconds,
+                   a.downtime_seconds, p.number, p.name, p.large_text)
+            .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
+            .where(a.id == ref.id).with_for_update(of=ATTEMPT)).one()
+        if row.state == "finished":
+            raise AttemptRefused("finished", row.result)
+        deadline_at = row.deadline_at
+        if row.state == "ready":
+            state = conn.execute(select(ExamSession.state)
+                                 .where(ExamSession.id == ref.session_id)).scalar()
             if state != "running":
                 raise AttemptRefused("session_not_running")
-            a.state, a.started_at = "working", now
-            a.deadline_at = deadline_of(a, opened, ref)
-            append_audit(db, actor="candidate", action="start", subject=ref.subject,
-                         details={"attempt": a.id,
-                                  "deadline": clock.epoch_ms(a.deadline_at)})
-        answers, flags, seq = _answers(db, a.id)
-        person = db.get(Participant, ref.participant_id)
-        assert a.deadline_at is not None  # noqa: S101 - set when working
-        assert person is not None  # noqa: S101 - the attempt's participant
-        deadline_at = a.deadline_at
-        participant = {"number": person.number, "name": person.name,
-                       "large_text": person.large_text}
+            deadline_at = clock.deadline(
+                now, duration_minutes=opened.duration_minutes, extra_minutes=ref.extra_minutes,
+                extension_seconds=row.extension_seconds, paused_seconds=row.paused_seconds,
+                downtime_seconds=row.downtime_seconds)
+            conn.execute(update(ATTEMPT).where(a.id == ref.id)
+                         .values(state="working", started_at=now, deadline_at=deadline_at))
+            append_audit_batch(db, [AuditEntry("candidate", "start", ref.subject, {
+                "attempt": ref.id, "deadline": clock.epoch_ms(deadline_at)})])
+        answers, flags, seq = _answers(db, ref.id)
+        assert deadline_at is not None  # noqa: S101 - set when working
+        participant = {"number": row.number, "name": row.name, "large_text": row.large_text}
     return {"ok": True, "paper": opened.candidate_paper(ref.participant),
             "answers": {str(q): c for q, c in answers.items()}, "flags": flags,
             "seq": seq, "participant": participant,

@@ -9,20 +9,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from exam_server.db import factory_of, reading, serialise
+from exam_server.db import factory_of, is_postgresql, reading, serialise
 from exam_server.models import AuditLog, utcnow
 from question_bank.model import canonical_json
 
 GENESIS_HASH = "0" * 64
 AUDIT_LOCK = "seleksi.audit_log"
+AUDIT_TABLE = cast(Table, AuditLog.__table__)
+LAST_ROW = (select(AUDIT_TABLE.c.id, AUDIT_TABLE.c.hash).order_by(AUDIT_TABLE.c.id.desc())
+            .limit(1))
+INSERT_ROWS = insert(AUDIT_TABLE)
+SQLITE_SEQUENCE = text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,88 @@ def row_hash(*, id: int, at: datetime, actor: str, action: str, subject: str,
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+def _json_text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def hash_text(*, id: int, at: datetime, actor: str, action: str, subject: str,
+              details_json: str, prev_hash: str) -> bytes:
+    """The bytes :func:`row_hash` hashes, built from ``details`` already in canonical JSON.
+
+    Equal to ``canonical_json(body)`` of :func:`row_hash` (keys in sorted order, no spaces),
+    without serialising ``details`` a second time.
+    """
+    return (f'{{"action":{_json_text(action)},"actor":{_json_text(actor)},'
+            f'"at":"{audit_time(at)}","details":{details_json},"id":{int(id)},'
+            f'"prev_hash":{_json_text(prev_hash)},"subject":{_json_text(subject)}}}'
+            ).encode()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An audit row to append (see :func:`append_audit_batch`)."""
+
+    actor: str
+    action: str
+    subject: str
+    details: dict[str, Any]
+
+
+def _next_ids(session: Session, count: int, last_id: int) -> list[int]:
+    """``count`` fresh ids for audit rows, in increasing order, never used before.
+
+    PostgreSQL: taken from the column's sequence (as an insert would). SQLite: after the
+    table's ``AUTOINCREMENT`` high-water mark (an explicit id above it moves it on).
+    """
+    if is_postgresql(session):
+        ids = session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
+            "FROM generate_series(1, :n)"), {"n": count}).scalars().all()
+        return sorted(int(i) for i in ids)
+    seq = session.connection().execute(SQLITE_SEQUENCE).scalar_one_or_none()
+    start = max(int(seq or 0), last_id) + 1
+    return list(range(start, start + count))
+
+
+def append_audit_batch(session: Session, entries: Sequence[AuditEntry]) -> list[tuple[int, str]]:
+    """Append many audit rows inside the caller's transaction with one multi-row insert.
+
+    The same chain, lock and hash as :func:`append_audit`: under the ``seleksi.audit_log``
+    lock the last row is read, the rows get fresh ids in order, each row's hash is computed
+    (linking to the row before it) before the insert, so one statement writes them all.
+    Returns ``(id, hash)`` per entry, in order.
+    """
+    return [(row["id"], row["hash"]) for row in _append(session, entries)]
+
+
+def _append(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+    if not entries:
+        return []
+    serialise(session, AUDIT_LOCK)
+    session.flush()  # the caller's pending ORM changes first, as an ORM query would
+    conn = session.connection()
+    last = conn.execute(LAST_ROW).one_or_none()
+    prev = last.hash if last is not None else GENESIS_HASH
+    ids = _next_ids(session, len(entries), last.id if last is not None else 0)
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    for row_id, e in zip(ids, entries, strict=True):
+        try:
+            details_json = canonical_json(e.details).decode("utf-8")
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"audit details for {e.action} {e.subject} are not JSON data: "
+                             f"{exc}") from exc
+        digest = hashlib.sha256(hash_text(id=row_id, at=at, actor=e.actor, action=e.action,
+                                          subject=e.subject, details_json=details_json,
+                                          prev_hash=prev)).hexdigest()
+        rows.append({"id": row_id, "at": at, "actor": e.actor, "action": e.action,
+                     "subject": e.subject, "details": json.loads(details_json),
+                     "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.execute(INSERT_ROWS, rows)
+    return rows
+
+
 def append_audit(session: Session, *, actor: str, action: str, subject: str,
                  details: dict[str, Any]) -> AuditLog:
     """Append one row inside the caller's transaction and return it (flushed, hashed).
@@ -61,22 +149,9 @@ def append_audit(session: Session, *, actor: str, action: str, subject: str,
     (``BEGIN IMMEDIATE``). ``details`` must be JSON data (str keys); it is stored as its
     canonical JSON reads back, so the hash verifies after a round trip through the database.
     """
-    try:
-        details = json.loads(canonical_json(details))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"audit details for {action} {subject} are not JSON data: {exc}") from exc
-    serialise(session, AUDIT_LOCK)
-    last = session.execute(
-        select(AuditLog.hash).order_by(AuditLog.id.desc()).limit(1)).scalar_one_or_none()
-    at = utcnow()
-    row = AuditLog(at=at, actor=actor, action=action, subject=subject, details=details,
-                   prev_hash=last or GENESIS_HASH, hash="")
-    session.add(row)
-    session.flush()  # assigns the id, which the hash covers
-    row.hash = row_hash(id=row.id, at=at, actor=actor, action=action, subject=subject,
-                        details=details, prev_hash=row.prev_hash)
-    session.flush()
-    return row
+    # the row as stored; it is written with a Core insert, so the object is not in the session
+    [row] = _append(session, [AuditEntry(actor, action, subject, details)])
+    return AuditLog(**row)
 
 
 def verify_audit_chain(factory: sessionmaker[Session] | Engine) -> AuditCheck:

@@ -18,7 +18,6 @@ from exam_server.attempts import (
     AttemptRef,
     AttemptRefused,
     attempt_for_bearer,
-    mark_connected,
     mark_disconnected,
     room,
     start_attempt,
@@ -90,7 +89,8 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         if ref is None:
             raise ConnectionRefusedError("bad_token")
         sid = self._sid()
-        mark_connected(self.rt.factory, ref.id, sid, self.rt.clock.now())
+        if not self.rt.journal.submit(JournalOp("connect", ref, value=sid)).get("ok"):
+            raise ConnectionRefusedError("storage_unavailable")
         join_room(room(ref.id))
         self.rt.connections[sid] = ref
 

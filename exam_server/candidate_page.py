@@ -134,5 +134,8 @@ def page() -> Response:
 
 def init_app(app: Flask) -> None:
     """Register ``/ujian`` and Flask-Babel (Indonesian default) on ``app``."""
+    from exam_server import media_route
+
     Babel().init_app(app, default_locale=DEFAULT_LANGUAGE, locale_selector=page_language)
     app.register_blueprint(bp)
+    media_route.init_app(app)

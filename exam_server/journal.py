@@ -6,6 +6,9 @@ change, the attempts' live scores), commits, and only then releases every waitin
 with its ack. A failed commit refuses the whole batch (``storage_unavailable``): nothing is
 acked that is not committed. A ``finish`` queued behind answers waits for them.
 
+A ``connect`` records a new live connection of the attempt (``mark_connected``) in the same
+group commit, so a burst of connections costs a few commits, not one each.
+
 Apply rule, per question and field (choice, flag): an operation whose ``seq`` is at or below
 the stored ``seq`` of that field changes nothing and is acked ``ok`` (a duplicate or stale
 resend); a higher one overwrites.
@@ -15,29 +18,30 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import gevent
 from gevent.event import AsyncResult
 from gevent.queue import Queue
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Table, bindparam, select, text, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.attempts import AttemptRef, AttemptRefused, finish_attempt
-from exam_server.audit import AUDIT_LOCK, GENESIS_HASH, row_hash
+from exam_server.audit import AuditEntry, append_audit_batch
 from exam_server.clock import Clock, accepts_answers
-from exam_server.db import serialise, transaction
-from exam_server.models import Answer, Attempt, AuditLog, utcnow
+from exam_server.db import is_postgresql, transaction
+from exam_server.models import Answer, Attempt
 from exam_server.results import attempt_score, score_payload
 from exam_server.session_papers import PaperCache
-from question_bank.model import canonical_json
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
-Kind = Literal["answer", "flag", "finish"]
+__all__ = ["AuditEntry", "Journal", "JournalOp", "append_audit_batch"]
+Kind = Literal["answer", "flag", "finish", "connect"]
 
 
 @dataclass
@@ -50,42 +54,6 @@ class JournalOp:
     value: str | bool | None = None
     seq: int = 0
     done: AsyncResult = field(default_factory=AsyncResult)
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """An audit row to append (see :func:`append_audit_batch`)."""
-
-    actor: str
-    action: str
-    subject: str
-    details: dict[str, Any]
-
-
-def append_audit_batch(db: Session, entries: Sequence[AuditEntry]) -> list[AuditLog]:
-    """Append many audit rows in the caller's transaction with one insert and one update.
-
-    The same chain as :func:`exam_server.audit.append_audit` (same lock, same hash): rows
-    are inserted, then hashed in id order, each linking to the row before it.
-    """
-    if not entries:
-        return []
-    serialise(db, AUDIT_LOCK)
-    last = db.execute(select(AuditLog.hash).order_by(AuditLog.id.desc())
-                      .limit(1)).scalar_one_or_none()
-    at = utcnow()
-    rows = [AuditLog(at=at, actor=e.actor, action=e.action, subject=e.subject,
-                     details=json.loads(canonical_json(e.details)), prev_hash="", hash="")
-            for e in entries]
-    db.add_all(rows)
-    db.flush()
-    prev = last or GENESIS_HASH
-    for row in sorted(rows, key=lambda r: r.id):
-        row.prev_hash = prev
-        row.hash = prev = row_hash(id=row.id, at=row.at, actor=row.actor, action=row.action,
-                                   subject=row.subject, details=row.details, prev_hash=prev)
-    db.flush()
-    return rows
 
 
 class Journal:
@@ -171,17 +139,23 @@ class Journal:
 
     def _apply(self, db: Session, ops: list[JournalOp], now: datetime) -> list[dict[str, Any]]:
         ids = sorted({op.ref.id for op in ops})
-        states = {i: (s, d) for i, s, d in db.execute(
-            select(Attempt.id, Attempt.state, Attempt.deadline_at)
-            .where(Attempt.id.in_(ids)).order_by(Attempt.id).with_for_update())}
-        keys = list({(op.ref.id, op.q) for op in ops})
-        rows = {(r.attempt_id, r.q): r for r in db.scalars(
-            select(Answer).where(tuple_(Answer.attempt_id, Answer.q).in_(keys)))}
+        attempts = {i: (s, d, live) for i, s, d, live in db.connection().execute(
+            BATCH_ATTEMPTS, {"ids": ids})}
+        connects = [op for op in ops if op.kind == "connect"]
+        if connects:
+            db.connection().execute(CONNECTED, [
+                {"attempt": op.ref.id, "sid": op.value, "at": now} for op in connects])
+        rows = _stored_answers(db, {(op.ref.id, op.q) for op in ops if op.kind != "connect"})
+        was = {key: row[0] for key, row in rows.items()}  # the choices before this batch
+        changed: set[tuple[int, int]] = set()
         audit: list[AuditEntry] = []
         touched: dict[int, AttemptRef] = {}
         acks: list[dict[str, Any]] = []
         for op in ops:
-            state, deadline_at = states[op.ref.id]
+            if op.kind == "connect":
+                acks.append({"ok": True})
+                continue
+            state, deadline_at, _ = attempts[op.ref.id]
             refusal = _refusal(state, deadline_at, now)
             if refusal is not None:
                 if refusal == "time_over":
@@ -190,42 +164,142 @@ class Journal:
                                              "reason": refusal}))
                 acks.append({"ok": False, "error": refusal})
                 continue
-            row = rows.get((op.ref.id, op.q))
+            key = (op.ref.id, op.q)
+            row = rows.get(key)
             if row is None:
-                row = Answer(attempt_id=op.ref.id, q=op.q, choice=None, answer_seq=0,
-                             flagged=False, flag_seq=0, updated_at=now)
-                db.add(row)
-                rows[(op.ref.id, op.q)] = row
-            if op.kind == "answer" and op.seq > row.answer_seq:
-                row.choice = op.value if isinstance(op.value, str) else None
-                row.answer_seq, row.updated_at = op.seq, now
+                row = rows[key] = [None, 0, False, 0]
+            if op.kind == "answer" and op.seq > row[ANSWER_SEQ]:
+                row[CHOICE] = op.value if isinstance(op.value, str) else None
+                row[ANSWER_SEQ] = op.seq
                 audit.append(AuditEntry("candidate", "answer", op.ref.subject,
-                                        {"q": op.q, "choice": row.choice, "seq": op.seq}))
+                                        {"q": op.q, "choice": row[CHOICE], "seq": op.seq}))
                 touched[op.ref.id] = op.ref
-            elif op.kind == "flag" and op.seq > row.flag_seq:
-                row.flagged, row.flag_seq, row.updated_at = bool(op.value), op.seq, now
+                changed.add(key)
+            elif op.kind == "flag" and op.seq > row[FLAG_SEQ]:
+                row[FLAGGED], row[FLAG_SEQ] = bool(op.value), op.seq
                 audit.append(AuditEntry("candidate", "flag", op.ref.subject,
-                                        {"q": op.q, "flagged": row.flagged, "seq": op.seq}))
+                                        {"q": op.q, "flagged": row[FLAGGED], "seq": op.seq}))
+                changed.add(key)
             acks.append({"ok": True, "seq": op.seq})
-        db.flush()
+        keys = sorted(changed)
+        _write_answers(db, [(key, rows[key]) for key in keys], now)
         append_audit_batch(db, audit)
-        self._live_scores(db, touched)
+        self._live_scores(db, touched, attempts, was, rows, keys)
         return acks
 
-    def _live_scores(self, db: Session, touched: dict[int, AttemptRef]) -> None:
+    def _live_scores(self, db: Session, touched: dict[int, AttemptRef],
+                     attempts: dict[int, tuple[str, datetime | None, dict[str, Any] | None]],
+                     was: dict[tuple[int, int], str | None],
+                     rows: dict[tuple[int, int], list[Any]],
+                     changed: list[tuple[int, int]]) -> None:
+        """Update each touched attempt's live score by the batch's changes of choice.
+
+        The score is a sum over questions (``scoring``'s section totals), so the new score
+        is the stored one minus the points of each changed question's old choice plus those
+        of its new one; the points of a question are :meth:`OpenedSession.question_points`,
+        from ``scoring.services.score_answers``. An attempt without a stored live score is
+        scored in full from the journal.
+        """
         if not touched:
             return
-        answers: dict[int, dict[int, str | None]] = {i: {} for i in touched}
-        for attempt_id, q, choice in db.execute(
-                select(Answer.attempt_id, Answer.q, Answer.choice)
-                .where(Answer.attempt_id.in_(list(touched)))):
-            answers[attempt_id][q] = choice
+        deltas: dict[int, list[int]] = {}
+        for key in changed:
+            attempt_id, q = key
+            ref = touched.get(attempt_id)
+            before, after = was.get(key), rows[key][CHOICE]
+            if ref is None or after == before:
+                continue
+            opened = self.papers.get(ref.session_id)
+            delta = deltas.setdefault(attempt_id, [0] * len(opened.scheme.section_codes))
+            new = opened.question_points(ref.participant, q, after)
+            old = opened.question_points(ref.participant, q, before)
+            for i, (n, o) in enumerate(zip(new, old, strict=True)):
+                delta[i] += n - o
+        updates: list[dict[str, Any]] = []
         for attempt_id, ref in touched.items():
             opened = self.papers.get(ref.session_id)
-            score = attempt_score(opened.key, opened.paper(ref.participant),
-                                  opened.content.items, answers[attempt_id])
-            db.execute(update(Attempt).where(Attempt.id == attempt_id)
-                       .values(live_score=score_payload(opened.scheme, score)))
+            codes = opened.scheme.section_codes
+            stored = attempts[attempt_id][2]
+            if stored is None or set(stored.get("sections", {})) != set(codes):
+                score = attempt_score(opened.key, opened.paper(ref.participant),
+                                      opened.content.items, _choices(db, attempt_id))
+                payload = score_payload(opened.scheme, score)
+            else:
+                delta = deltas.get(attempt_id, [0] * len(codes))
+                sections = {c: stored["sections"][c] + d for c, d in zip(codes, delta, strict=True)}
+                payload = {"sections": sections, "total": sum(sections.values())}
+            updates.append({"attempt": attempt_id, "score": payload})
+        db.connection().execute(LIVE_SCORE, updates)
+
+
+CHOICE, ANSWER_SEQ, FLAGGED, FLAG_SEQ = range(4)
+ATTEMPT = cast(Table, Attempt.__table__)
+ANSWER = cast(Table, Answer.__table__)
+# The batch's statements, built once (building and caching a statement per batch costs more
+# than executing it).
+BATCH_ATTEMPTS = (select(ATTEMPT.c.id, ATTEMPT.c.state, ATTEMPT.c.deadline_at,
+                         ATTEMPT.c.live_score)
+                  .where(ATTEMPT.c.id.in_(bindparam("ids", expanding=True)))
+                  .order_by(ATTEMPT.c.id).with_for_update())
+STORED_ANSWERS = (select(ANSWER.c.attempt_id, ANSWER.c.q, ANSWER.c.choice, ANSWER.c.answer_seq,
+                         ANSWER.c.flagged, ANSWER.c.flag_seq)
+                  .where(tuple_(ANSWER.c.attempt_id, ANSWER.c.q)
+                         .in_(bindparam("keys", expanding=True))))
+STORED_ANSWERS_SQLITE = text(
+    "SELECT a.attempt_id, a.q, a.choice, a.answer_seq, a.flagged, a.flag_seq "
+    "FROM json_each(:keys) AS k JOIN answer AS a "
+    "ON a.attempt_id = json_extract(k.value, '$[0]') AND a.q = json_extract(k.value, '$[1]')"
+).columns(ANSWER.c.attempt_id, ANSWER.c.q, ANSWER.c.choice, ANSWER.c.answer_seq,
+          ANSWER.c.flagged, ANSWER.c.flag_seq)
+CONNECTED = (update(ATTEMPT).where(ATTEMPT.c.id == bindparam("attempt"))
+             .values(connected_sid=bindparam("sid"), connected_at=bindparam("at")))
+LIVE_SCORE = (update(ATTEMPT).where(ATTEMPT.c.id == bindparam("attempt"))
+              .values(live_score=bindparam("score")))
+
+
+def _upsert(dml: Any) -> Any:
+    stmt = dml.insert(ANSWER)
+    return stmt.on_conflict_do_update(
+        index_elements=[ANSWER.c.attempt_id, ANSWER.c.q],
+        set_={"choice": stmt.excluded.choice, "answer_seq": stmt.excluded.answer_seq,
+              "flagged": stmt.excluded.flagged, "flag_seq": stmt.excluded.flag_seq,
+              "updated_at": stmt.excluded.updated_at},
+        where=(stmt.excluded.answer_seq >= ANSWER.c.answer_seq)
+        & (stmt.excluded.flag_seq >= ANSWER.c.flag_seq))
+
+
+UPSERT_ANSWER = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+
+
+def _stored_answers(db: Session, keys: set[tuple[int, int]]
+                    ) -> dict[tuple[int, int], list[Any]]:
+    """``[choice, answer_seq, flagged, flag_seq]`` of the stored rows among ``keys``."""
+    if not keys:
+        return {}
+    if is_postgresql(db):
+        found = db.connection().execute(STORED_ANSWERS, {"keys": sorted(keys)})
+    else:  # a row-value IN scans the whole table on SQLite; a join on json_each does not
+        found = db.connection().execute(STORED_ANSWERS_SQLITE,
+                                        {"keys": json.dumps(sorted(keys))})
+    return {(i, q): [c, s, f, fs] for i, q, c, s, f, fs in found if (i, q) in keys}
+
+
+def _write_answers(db: Session, changed: list[tuple[tuple[int, int], list[Any]]],
+                   now: datetime) -> None:
+    """Insert or update the changed answer rows in one statement (the seq guard repeated)."""
+    if not changed:
+        return
+    stmt = UPSERT_ANSWER["postgresql" if is_postgresql(db) else "sqlite"]
+    db.connection().execute(stmt, [
+        {"attempt_id": i, "q": q, "choice": row[CHOICE], "answer_seq": row[ANSWER_SEQ],
+         "flagged": row[FLAGGED], "flag_seq": row[FLAG_SEQ], "updated_at": now}
+        for (i, q), row in changed])
+
+
+def _choices(db: Session, attempt_id: int) -> dict[int, str | None]:
+    a = Answer.__table__.c
+    rows = db.connection().execute(select(a.q, a.choice).where(a.attempt_id == attempt_id))
+    return {int(q): c for q, c in rows}
 
 
 def _refusal(state: str, deadline_at: datetime | None, now: datetime) -> str | None:

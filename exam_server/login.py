@@ -12,16 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy import select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from exam_server.audit import append_audit
+from exam_server.audit import AuditEntry, append_audit, append_audit_batch
 from exam_server.db import reading, transaction
 from exam_server.models import Alert, Attempt, ExamSession, Participant
 from exam_server.tokens import new_bearer, pin_matches, token_valid
 
+PARTICIPANT = cast(Table, Participant.__table__)
+SESSION = cast(Table, ExamSession.__table__)
+ATTEMPT = cast(Table, Attempt.__table__)
 MAX_PIN_FAILURES = 5
 CONNECTION_LIVE = timedelta(seconds=30)
 STATUS = {"bad_request": 400, "bad_credentials": 401, "bad_token": 401, "locked": 403,
@@ -59,21 +63,25 @@ class _Candidate:
 
 def connection_live(attempt: Attempt, now: datetime) -> bool:
     """Whether the attempt has a connection some server process saw recently."""
-    return (attempt.connected_sid is not None and attempt.connected_at is not None
-            and now - attempt.connected_at < CONNECTION_LIVE)
+    return _live(attempt.connected_sid, attempt.connected_at, now)
+
+
+def _live(sid: str | None, seen: datetime | None, now: datetime) -> bool:
+    return sid is not None and seen is not None and now - seen < CONNECTION_LIVE
 
 
 def _candidate(factory: sessionmaker[Session], number: str) -> _Candidate:
+    p, s = PARTICIPANT.c, SESSION.c
     with reading(factory) as db:
-        rows = db.execute(select(Participant, ExamSession)
-                          .join(ExamSession, Participant.session_id == ExamSession.id)
-                          .where(Participant.number == number)).all()
-        if not rows:
-            raise LoginRefused("bad_credentials", f"no participant {number}")
-        running = [r for r in rows if r[1].state == "running"]
-        p, s = (running or rows)[0]
-        return _Candidate(p.id, s.id, f"{p.exam_id}/{p.number}", s.state, s.token_secret,
-                          p.pin_hash, p.locked)
+        rows = db.connection().execute(
+            select(p.id, s.id, p.exam_id, s.state, s.token_secret, p.pin_hash, p.locked)
+            .join_from(PARTICIPANT, SESSION, p.session_id == s.id)
+            .where(p.number == number)).all()
+    if not rows:
+        raise LoginRefused("bad_credentials", f"no participant {number}")
+    running = [r for r in rows if r[3] == "running"]
+    pid, sid, exam_id, state, secret, pin_hash, locked = (running or rows)[0]
+    return _Candidate(pid, sid, f"{exam_id}/{number}", state, secret, pin_hash, locked)
 
 
 def login(factory: sessionmaker[Session], *, participant: str, pin: str, token: str,
@@ -117,31 +125,38 @@ def _count_failure(factory: sessionmaker[Session], c: _Candidate) -> None:
 
 
 def _admit(db: Session, c: _Candidate, now: datetime) -> LoginGranted | str:
-    person = db.scalars(select(Participant).where(Participant.id == c.participant_id)
-                        .with_for_update()).one()
-    if person.locked:
+    p, a = PARTICIPANT.c, ATTEMPT.c
+    conn = db.connection()
+    locked, failures = conn.execute(select(p.locked, p.pin_failures)
+                                    .where(p.id == c.participant_id).with_for_update()).one()
+    if locked:
         return "locked"
-    person.pin_failures = 0
-    attempt = db.scalars(select(Attempt).where(Attempt.participant_id == person.id)
-                         .with_for_update()).one_or_none()
+    if failures:
+        conn.execute(update(PARTICIPANT).where(p.id == c.participant_id).values(pin_failures=0))
+    attempt = conn.execute(select(a.id, a.state, a.connected_sid, a.connected_at,
+                                  a.bearer_sha256)
+                           .where(a.participant_id == c.participant_id)
+                           .with_for_update()).one_or_none()
     if attempt is None:
-        attempt = Attempt(participant_id=person.id, session_id=c.session_id, state="ready",
-                          created_at=now)
-        db.add(attempt)
-        db.flush()
-    if attempt.state == "finished":
+        attempt_id = conn.execute(insert(ATTEMPT).values(
+            participant_id=c.participant_id, session_id=c.session_id, state="ready",
+            created_at=now).returning(a.id)).scalar_one()
+        state, sid, seen, previous = "ready", None, None, None
+    else:
+        attempt_id, state, sid, seen, previous = attempt
+    if state == "finished":
         return "finished"
-    if connection_live(attempt, now):
-        append_audit(db, actor="candidate", action="login.refused", subject=c.subject,
-                     details={"reason": "already_logged_in", "attempt": attempt.id})
-        db.add(Alert(session_id=c.session_id, participant_id=person.id, attempt_id=attempt.id,
-                     kind="already_logged_in", at=now,
-                     details={"connected_sid": attempt.connected_sid}))
+    if _live(sid, seen, now):
+        append_audit_batch(db, [AuditEntry("candidate", "login.refused", c.subject, {
+            "reason": "already_logged_in", "attempt": attempt_id})])
+        db.add(Alert(session_id=c.session_id, participant_id=c.participant_id,
+                     attempt_id=attempt_id, kind="already_logged_in", at=now,
+                     details={"connected_sid": sid}))
         return "already_logged_in"
-    revoked = attempt.bearer_sha256 is not None
+    revoked = previous is not None
     bearer, digest = new_bearer()
-    attempt.bearer_sha256, attempt.bearer_issued_at = digest, now
-    attempt.connected_sid = attempt.connected_at = None
-    append_audit(db, actor="candidate", action="login", subject=c.subject,
-                 details={"attempt": attempt.id, "revoked_previous": revoked})
-    return LoginGranted(bearer, attempt.id, revoked)
+    conn.execute(update(ATTEMPT).where(a.id == attempt_id).values(
+        bearer_sha256=digest, bearer_issued_at=now, connected_sid=None, connected_at=None))
+    append_audit_batch(db, [AuditEntry("candidate", "login", c.subject, {
+        "attempt": attempt_id, "revoked_previous": revoked})])
+    return LoginGranted(bearer, attempt_id, revoked)

@@ -214,10 +214,12 @@ def _sync_roster(db: Session, manifest: Manifest, sessions: dict[str, ExamSessio
         if p is None:
             db.add(Participant(exam_id=manifest.exam_id, session_id=sessions[row.session].id,
                                number=row.participant, name=row.name, formation=row.formation,
-                               category=row.category))
+                               category=row.category, extra_minutes=row.extra_minutes,
+                               large_text=row.large_text))
         else:
             p.session_id, p.name = sessions[row.session].id, row.name
             p.formation, p.category = row.formation, row.category
+            p.extra_minutes, p.large_text = row.extra_minutes, row.large_text
     for p in existing.values():
         db.delete(p)
 

@@ -93,6 +93,27 @@ def start_background(app: Flask) -> Recovery:
     rt: ExamRuntime = app.extensions["seleksi.exam"]
     recovery = rt.timer.recover()
     rt.background.append(gevent.spawn(rt.timer.run))
+    rt.background.append(gevent.spawn(freeze_after_bursts, rt.connections))
     gc.collect()
     gc.freeze()
     return recovery
+
+
+def freeze_after_bursts(connections: dict[str, AttemptRef], every: float = 2.0,
+                        burst: int = 50) -> None:
+    """After a burst of connections has settled, ``gc.collect(); gc.freeze()`` once more.
+
+    A login burst leaves thousands of long-lived objects (connections, papers, sessions)
+    that every later full collection would walk again, pausing the loop for 100 ms or more
+    (ARCHITECTURE.md). When the number of connections has changed by ``burst`` or more
+    since the last freeze and stayed put for ``every`` seconds, they are frozen too.
+    """
+    frozen, seen = len(connections), len(connections)
+    while True:
+        gevent.sleep(every)
+        now = len(connections)
+        if now == seen and abs(now - frozen) >= burst:
+            gc.collect()
+            gc.freeze()
+            frozen = now
+        seen = now

@@ -12,17 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.db import reading
 from exam_server.models import ExamSession
 from exam_server.packages import stored_package
+from exam_server.realtime import JsonOnly
 from exam_server.results import session_key_table
 from question_bank.errors import SealError
 from question_bank.papers import Paper
 from question_bank.sealing import SessionContent, open_session
-from scoring.services import KeyTable, Scheme, load_scheme
+from scoring.services import KeyTable, Scheme, item_points, load_scheme
 
 
 @dataclass
@@ -38,6 +40,9 @@ class OpenedSession:
     key: KeyTable
     _payloads: dict[str, dict[str, Any]] = field(default_factory=dict)
     _labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _points: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    _options: dict[tuple[str, str], tuple[str, list[dict[str, str]]]] = field(
+        default_factory=dict)
 
     def paper(self, participant: str) -> Paper:
         """The participant's paper; ``KeyError`` if they have none in this session."""
@@ -50,17 +55,58 @@ class OpenedSession:
         points anywhere.
         """
         if participant not in self._payloads:
+            paper = self.paper(participant)
             questions = []
-            for q in self.paper(participant).questions:
-                item = self.content.items[q.ref].item
-                by_label = {o.label: o for o in item.options}
-                shown = [o.label for o in item.options]
-                questions.append({
-                    "no": q.number, "section": q.section, "text": item.stem,
-                    "options": [{"label": shown[i], "text": by_label[orig].text}
-                                for i, orig in enumerate(q.option_order)]})
-            self._payloads[participant] = {"questions": questions}
+            for no, (ref, order, section) in enumerate(
+                    zip(paper.refs, paper.option_orders, paper.sections, strict=True), start=1):
+                stem, options = self._shown(ref, order)
+                questions.append({"no": no, "section": section, "text": stem,
+                                  "options": options})
+            self._payloads[participant] = JsonOnly(questions=questions)
         return self._payloads[participant]
+
+    def _shown(self, ref: str, order: str) -> tuple[str, list[dict[str, str]]]:
+        """An item's stem and its options in ``order`` under the shown labels (shared by
+        every paper that has the item in that order; never mutated)."""
+        shown = self._options.get((ref, order))
+        if shown is None:
+            item = self.content.items[ref].item
+            by_label = {o.label: o for o in item.options}
+            labels = [o.label for o in item.options]
+            shown = self._options[(ref, order)] = (item.stem, [
+                {"label": labels[i], "text": by_label[orig].text}
+                for i, orig in enumerate(order)])
+        return shown
+
+    def question_points(self, participant: str, no: int, label: str | None) -> tuple[int, ...]:
+        """Per section (scheme order), the points of choosing shown ``label`` at question ``no``.
+
+        From ``scoring.services.item_points``, the per-response points the scorer sums into
+        section totals (all items and options of the session at once, on first use): an
+        attempt's score is the sum of these over its questions (blank scores nothing).
+        """
+        if not label:
+            return (0,) * len(self.scheme.section_codes)
+        if not self._points:
+            self._points = self._all_points()
+        paper = self.paper(participant)
+        ref, order = paper.refs[no - 1], paper.option_orders[no - 1]
+        original = order[[o.label for o in self.content.items[ref].item.options].index(label)]
+        return self._points[(ref, original)]
+
+    def _all_points(self) -> dict[tuple[str, str], tuple[int, ...]]:
+        key = self.key
+        rows, options = np.nonzero(key.allowed[:key.sentinel])
+        points = item_points(key, rows.astype(np.int32).reshape(1, -1),
+                             options.astype(np.int8).reshape(1, -1))[0]
+        width = len(self.scheme.section_codes)
+        out: dict[tuple[str, str], tuple[int, ...]] = {}
+        for row, option, value in zip(rows.tolist(), options.tolist(), points.tolist(),
+                                      strict=True):
+            sections = [0] * width
+            sections[int(key.section[row])] = value
+            out[(key.item_ids[row], key.options[option])] = tuple(sections)
+        return out
 
     def option_labels(self, participant: str) -> tuple[str, ...]:
         """Per question (index ``no - 1``), the labels the candidate may choose, as a string."""

@@ -1,7 +1,9 @@
 """The participant roster of an exam: who sits it, in which formation, category and session.
 
 A CSV (UTF-8, comma) or XLSX file with the header ``participant,name,formation,category,
-session``. Participant numbers are text (leading zeros kept; a numeric XLSX cell becomes its
+session`` and, optionally, the accommodations ``extra_minutes`` (a whole number of minutes
+≥ 0; empty means 0) and ``large_text`` (``yes/no``, ``ya/tidak``, ``true/false``, ``1/0``;
+empty means no). Participant numbers are text (leading zeros kept; a numeric XLSX cell becomes its
 integer text); one in scientific notation (``2.411E+12``: the spreadsheet rounded a long
 number) or holding a space or control character is refused. An empty ``session`` is
 allowed when the exam has exactly one session; an empty ``category`` means ``umum``. A file
@@ -19,8 +21,12 @@ from pathlib import Path
 from question_bank.errors import ImportRejected, Problem
 from question_bank.formats.sheet import column_letter, map_columns, read_sheet
 
-COLUMNS = ("participant", "name", "formation", "category", "session")
-REQUIRED = ("participant", "name", "formation")  # category and session may be left out
+COLUMNS = ("participant", "name", "formation", "category", "session", "extra_minutes",
+           "large_text")
+REQUIRED = ("participant", "name", "formation")  # the others may be left out
+MAX_EXTRA_MINUTES = 600
+YES = ("yes", "ya", "true", "1", "y")
+NO = ("no", "tidak", "false", "0", "n", "")
 DEFAULT_CATEGORY = "umum"
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 _AS_TEXT = "format the participant column as Text in the spreadsheet and type the numbers again"
@@ -28,13 +34,16 @@ _AS_TEXT = "format the participant column as Text in the spreadsheet and type th
 
 @dataclass(frozen=True)
 class RosterEntry:
-    """One participant: number, name, formation (formasi), pass-rule category, session."""
+    """One participant: number, name, formation (formasi), pass-rule category, session, and
+    the accommodations: extra minutes on the clock, large text on the candidate page."""
 
     participant: str
     name: str
     formation: str
     category: str
     session: str
+    extra_minutes: int = 0
+    large_text: bool = False
 
 
 def read_roster(path: Path, sessions: Sequence[str],
@@ -56,7 +65,8 @@ def read_roster(path: Path, sessions: Sequence[str],
     ImportRejected
         Every problem at once: missing columns, bad encoding, empty participant or name,
         a participant number used twice (both rows named) or in scientific notation or
-        holding a space or control character, an unknown session or category.
+        holding a space or control character, an unknown session or category, extra
+        minutes that are not a whole number from 0 to 600, a large_text that is not yes/no.
     """
     path = Path(path)
     if path.suffix.lower() not in (".csv", ".xlsx"):
@@ -99,11 +109,36 @@ def read_roster(path: Path, sessions: Sequence[str],
         if category not in categories:
             flag("category", f"unknown category {category!r} (known: "
                              f"{', '.join(categories)})")
-        entries.append(RosterEntry(participant, name, value["formation"], category, session))
+        extra = _extra_minutes(value["extra_minutes"])
+        if extra is None:
+            flag("extra_minutes", f"participant {participant or '?'}: extra_minutes "
+                                  f"{value['extra_minutes']!r} is not a whole number of minutes "
+                                  f"from 0 to {MAX_EXTRA_MINUTES}")
+        large = value["large_text"].lower()
+        if large not in YES + NO:
+            flag("large_text", f"participant {participant or '?'}: large_text "
+                               f"{value['large_text']!r} is not one of yes/no, ya/tidak, "
+                               f"true/false, 1/0")
+        entries.append(RosterEntry(participant, name, value["formation"], category, session,
+                                   extra or 0, large in YES))
     if problems:
         problems.sort(key=lambda p: p.row or 0)
         raise ImportRejected(problems)
     return entries
+
+
+def _extra_minutes(text: str) -> int | None:
+    """The extra minutes in a cell (empty: 0), or ``None`` when it is not a whole number in
+    0..:data:`MAX_EXTRA_MINUTES` (``15.0`` from a spreadsheet counts as 15)."""
+    if not text:
+        return 0
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return None
+    if not number.is_integer() or not 0 <= number <= MAX_EXTRA_MINUTES:
+        return None
+    return int(number)
 
 
 def _malformed_number(participant: str) -> str | None:

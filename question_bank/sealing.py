@@ -47,7 +47,8 @@ __all__ = ["Manifest", "RosterLike", "SessionContent", "VerifyReport", "match_ke
 
 
 class RosterLike(Protocol):
-    """Anything with the five roster fields (``RosterEntry`` of ``question_bank.roster``)."""
+    """Anything with the five roster fields (``RosterEntry`` of ``question_bank.roster``);
+    ``extra_minutes`` and ``large_text`` are taken too when it has them."""
 
     @property
     def participant(self) -> str: ...
@@ -98,7 +99,9 @@ def _roster_rows(exam: ExamDefinition, roster: Sequence[RosterLike]) -> list[Ros
         if r.participant in seen:
             raise BankError(f"roster entry {n}: participant {r.participant} appears twice")
         seen.add(r.participant)
-        rows.append(RosterRow(r.participant, r.name, r.formation, r.category, session))
+        rows.append(RosterRow(r.participant, r.name, r.formation, r.category, session,
+                              int(getattr(r, "extra_minutes", 0)),
+                              bool(getattr(r, "large_text", False))))
     return rows
 
 

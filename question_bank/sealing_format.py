@@ -43,13 +43,19 @@ RELEASE_KEY_CHARS = 56
 
 @dataclass(frozen=True)
 class RosterRow:
-    """One participant of the package's roster (not secret: sites need it for check-in)."""
+    """One participant of the package's roster (not secret: sites need it for check-in).
+
+    ``extra_minutes`` and ``large_text`` are the accommodations; a manifest without them
+    (written before they existed) reads as 0 and false.
+    """
 
     participant: str
     name: str
     formation: str
     category: str
     session: str
+    extra_minutes: int = 0
+    large_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,7 +220,8 @@ def manifest_from_bytes(raw: bytes) -> Manifest:
             items=s["items"], offset=s["offset"], length=s["length"],
             nonce=bytes.fromhex(s["nonce"]), sha256=s["sha256"]) for s in d["sessions"])
         roster = tuple(RosterRow(r["participant"], r["name"], r["formation"], r["category"],
-                                 r["session"]) for r in d["roster"])
+                                 r["session"], int(r.get("extra_minutes", 0)),
+                                 bool(r.get("large_text", False))) for r in d["roster"])
         return Manifest(format=d["format"], package_id=d["package_id"],
                         exam_id=d["exam"]["id"], exam_name=d["exam"]["name"],
                         exam_source_sha256=d["exam"]["source_sha256"],
@@ -229,6 +236,19 @@ def manifest_from_bytes(raw: bytes) -> Manifest:
         raise
     except (ValueError, KeyError, TypeError, BlueprintError) as exc:
         raise SealError(f"manifest: not a valid manifest ({exc!r})") from exc
+
+
+def _roster_data(r: RosterRow) -> dict[str, Any]:
+    """One roster row; the accommodations only when there are any, so a package without
+    them is byte for byte what older versions wrote."""
+    data: dict[str, Any] = {"participant": r.participant, "name": r.name,
+                            "formation": r.formation, "category": r.category,
+                            "session": r.session}
+    if r.extra_minutes:
+        data["extra_minutes"] = r.extra_minutes
+    if r.large_text:
+        data["large_text"] = True
+    return data
 
 
 def manifest_to_data(m: Manifest) -> dict[str, Any]:
@@ -247,8 +267,7 @@ def manifest_to_data(m: Manifest) -> dict[str, Any]:
         "public_key_sha256": m.public_key_sha256,
         "crypto": {"cipher": "AES-256-GCM", "kdf": "HKDF-SHA256", "compression": "zlib",
                    "signature": "Ed25519"},
-        "roster": [{"participant": r.participant, "name": r.name, "formation": r.formation,
-                    "category": r.category, "session": r.session} for r in m.roster],
+        "roster": [_roster_data(r) for r in m.roster],
         "sessions": [{"id": s.id, "site": s.site, "room": s.room,
                       "starts_at": s.starts_at.isoformat(),
                       "duration_minutes": s.duration_minutes, "participants": s.participants,

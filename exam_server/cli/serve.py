@@ -8,6 +8,8 @@ import sys
 
 import click
 
+LISTEN_BACKLOG = 2048  # a room of candidates connecting at once must not overflow it
+
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -47,10 +49,36 @@ def serve(host: str, port: int) -> None:
         os._exit(0)
 
     gevent.signal_handler(signal.SIGTERM, stop)
+    if os.environ.get("SELEKSI_PROFILE"):
+        gevent.spawn(_profile, os.environ["SELEKSI_PROFILE"])
     click.echo(f"serving on http://{host}:{port}/ (candidate API /api/exam, Socket.IO /exam)")
     sys.stdout.flush()
     try:
-        socketio.run(app, host=host, port=port, log_output=False)
+        socketio.run(app, host=host, port=port, log_output=False, backlog=LISTEN_BACKLOG)
     except KeyboardInterrupt:
         timer.stop()
 
+
+
+def _profile(prefix: str, every: float = 5.0) -> None:
+    """A development aid: cProfile the process, dumping ``PREFIX.NNN.prof`` every ``every`` s.
+
+    Each dump holds the ``every`` seconds before it (the profiler is cleared after each), so
+    the login burst and the answering phase land in different files. Set
+    ``SELEKSI_PROFILE=/tmp/serve`` to use it; read with ``python -m pstats``.
+    """
+    import cProfile
+    import time
+
+    import gevent
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for n in range(10_000):
+        gevent.sleep(every)
+        profiler.disable()
+        profiler.dump_stats(f"{prefix}.{n:03d}.prof")
+        with open(f"{prefix}.{n:03d}.time", "w") as out:
+            out.write(f"{time.time():.3f}\n")
+        profiler.clear()
+        profiler.enable()

@@ -121,3 +121,12 @@ def reset(participant: str, exam_id: str | None, actor: str | None) -> None:
     """Revoke a participant's login so they can log in at another workstation."""
     reset_login(open_db(), participant, actor=actor or default_actor(), exam_id=exam_id)
     click.echo(f"participant {participant}: login reset; they can log in again")
+
+
+def _register_export() -> None:
+    from exam_server.cli.export import export
+
+    group.add_command(export)
+
+
+_register_export()

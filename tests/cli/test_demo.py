@@ -1,68 +1,62 @@
-"""The README's first command: the demo builds bank, exam and sealed package, then serves."""
+"""The README's first command: the demo builds an instance with a running session and serves it."""
 
 from __future__ import annotations
 
+import csv
 import os
-import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
+import socketio
 
 from tests.cli.conftest import SELEKSI, Run
+from tests.protocol.helpers import free_port
 
 
 def test_demo_builds_everything_and_says_where(seleksi: Run, tmp_path: Path) -> None:
     out = seleksi("demo", "--no-serve").stdout
     instance = tmp_path / "instance"
-    for line in ("question bank", "sealed package", "release key", "participants"):
+    for line in ("question bank", "sealed package", "release key", "participants",
+                 "credentials", "session token", "/ujian"):
         assert line in out
     assert (instance / "skd-2024-demo.seal").stat().st_size > 0
     assert "40 papers follow the blueprint" in out
-    # running it again reuses the keys and the bank and still succeeds
+    assert "JKT1-S1 is running" in out
+    cards = (instance / "credentials.csv").read_text(encoding="utf-8").splitlines()
+    assert cards[0] == "participant,pin,session"
+    assert len(cards) == 41
+    assert oct((instance / "credentials.csv").stat().st_mode & 0o777) == "0o600"
+    with sqlite3.connect(instance / "seleksi.db") as conn:
+        formations, categories = conn.execute("SELECT COUNT(DISTINCT formation), "
+                                              "COUNT(DISTINCT category) FROM participant"
+                                              ).fetchone()
+        state = conn.execute("SELECT state FROM exam_session").fetchone()[0]
+        name = conn.execute("SELECT name FROM exam").fetchone()[0]
+    assert formations >= 3
+    assert categories >= 3
+    assert (state, name) == ("running", "SKD Demo")
+    # running it again reuses the keys, the bank, the running session and its PINs
     again = seleksi("demo", "--no-serve").stdout
     assert "using the existing keys" in again
     assert "600 unchanged" in again
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_demo_serves_the_instance_page(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "SELEKSI_INSTANCE": str(tmp_path / "instance")}
-    env.pop("DATABASE_URL", None)
-    log = tmp_path / "demo.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen([str(SELEKSI), "demo", "--port", str(port), "--participants", "5"],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-    try:
-        deadline = time.monotonic() + 90
-        page = ""
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
-                    page = r.read().decode("utf-8")
-                    break
-            except OSError:
-                time.sleep(0.3)
-        assert "SKD CPNS 2024 — Demo" in page, log.read_text()
-        assert "JKT1-S1" in page
-        assert "Papers stay encrypted" in page
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    assert "already running: keeping it" in again
+    assert "keeping the PINs issued earlier" in again
+    assert (instance / "credentials.csv").read_text(encoding="utf-8").splitlines() == cards
+    with sqlite3.connect(instance / "seleksi.db") as conn:
+        audit = [a for (a,) in conn.execute("SELECT action FROM audit_log")]
+    assert audit.count("papers.build") == 1
+    assert audit.count("session.pins") == 1
 
 
 def test_keys_never_reach_the_log_or_the_page(seleksi: Run, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import sqlite3
-
     out = seleksi("demo", "--no-serve").stdout
     instance = tmp_path / "instance"
     secret = (instance / "keys" / "master.secret").read_text(encoding="utf-8").strip()
@@ -81,3 +75,117 @@ def test_keys_never_reach_the_log_or_the_page(seleksi: Run, tmp_path: Path,
     for text in (audit, page):
         for key in (secret, body, release, release.replace("-", "")):
             assert key not in text
+
+
+@dataclass
+class Demo:
+    """A ``seleksi demo`` process serving on ``port``."""
+
+    instance: Path
+    port: int
+    log: Path
+    credentials: Path
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def printed(self, label: str) -> str:
+        """The first word after ``label`` on the line of the log that starts with it."""
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith(label):
+                return line.strip()[len(label):].split()[0]
+        raise AssertionError(f"{label!r} not printed:\n{self.log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """``seleksi demo --participants 5 --simulate 3`` with fast simulated candidates."""
+    work = tmp_path_factory.mktemp("demo")
+    running = Demo(work / "instance", free_port(), work / "demo.log", work / "cards.csv")
+    env = {**os.environ, "SELEKSI_INSTANCE": str(running.instance)}
+    env.pop("DATABASE_URL", None)
+    with running.log.open("w") as out:
+        proc = subprocess.Popen([str(SELEKSI), "demo", "--port", str(running.port),
+                                 "--participants", "5", "--simulate", "3",
+                                 "--simulate-pace", "0.3", "--credentials", running.credentials],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+                                cwd=work)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{running.base}/", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert proc.poll() is None, running.log.read_text()
+        yield running
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "stopped cleanly" in running.log.read_text()
+
+
+def test_demo_serves_the_instance_page(demo: Demo) -> None:
+    with urllib.request.urlopen(f"{demo.base}/", timeout=5) as r:  # noqa: S310 - http to the test server
+        page = r.read().decode("utf-8")
+    assert "SKD Demo" in page
+    assert "JKT1-S1" in page
+    assert "Papers stay encrypted" in page
+    assert f"Candidate page: {demo.base}/ujian" in demo.log.read_text()
+    with urllib.request.urlopen(f"{demo.base}/ujian", timeout=5) as r:  # noqa: S310 - http to the test server
+        assert "Nomor Peserta" in r.read().decode("utf-8")
+
+
+def test_a_candidate_sits_the_demo_exam_with_printed_credentials(demo: Demo) -> None:
+    with demo.credentials.open(encoding="utf-8", newline="") as f:
+        cards = list(csv.DictReader(f))
+    assert len(cards) == 8
+    assert {c["session"] for c in cards} == {"JKT1-S1"}
+    assert demo.printed("credentials") == str(demo.instance / "credentials.csv")
+    me = cards[0]
+    r = requests.post(f"{demo.base}/api/exam/login", timeout=10,
+                      json={"participant": me["participant"], "pin": me["pin"],
+                            "token": demo.printed("session token")})
+    assert r.status_code == 200, r.text
+    sio = socketio.Client(reconnection=False)
+    sio.connect(demo.base, auth={"token": r.json()["token"]}, namespaces=["/exam"],
+                transports=["websocket"], wait_timeout=10)
+    try:
+        state = sio.call("start", {}, namespace="/exam", timeout=15)
+        assert state["ok"]
+        assert len(state["paper"]["questions"]) == 110
+        assert state["participant"]["number"] == me["participant"]
+        for seq, q in enumerate(state["paper"]["questions"][:5], 1):
+            label = q["options"][seq % len(q["options"])]["label"]
+            ack = sio.call("answer", {"seq": seq, "q": q["no"], "choice": label},
+                           namespace="/exam", timeout=15)
+            assert ack == {"ok": True, "seq": seq}
+        done = sio.call("finish", {}, namespace="/exam", timeout=15)
+        assert done["ok"]
+        assert set(done["result"]["sections"]) == {"TWK", "TIU", "TKP"}
+        assert done["result"]["passed"] is False
+        again = sio.call("answer", {"seq": 9, "q": 1, "choice": "A"}, namespace="/exam",
+                         timeout=15)
+        assert again == {"ok": False, "error": "finished"}
+    finally:
+        sio.disconnect()
+
+
+def test_simulated_candidates_answer_through_the_protocol(demo: Demo) -> None:
+    simulated = [f"2411{n:09d}" for n in (6, 7, 8)]
+    assert f"simulating 3 candidates ({simulated[0]} … {simulated[-1]})" in demo.log.read_text()
+    deadline = time.monotonic() + 30
+    counts: dict[str, int] = {}
+    while time.monotonic() < deadline:
+        with sqlite3.connect(demo.instance / "seleksi.db", timeout=10) as conn:
+            counts = dict(conn.execute(
+                "SELECT p.number, COUNT(a.choice) FROM answer a JOIN attempt t "
+                "ON t.id = a.attempt_id JOIN participant p ON p.id = t.participant_id "
+                "GROUP BY p.number").fetchall())
+        if all(counts.get(n, 0) >= 5 for n in simulated):
+            break
+        time.sleep(0.5)
+    assert all(counts.get(n, 0) >= 5 for n in simulated), counts
+    assert not set(counts) - set(simulated) - {"2411000000001"}  # nobody else was made to sit

@@ -6,14 +6,26 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
-from exam_server.audit import GENESIS_HASH, append_audit, verify_audit_chain
+from exam_server.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    append_audit,
+    append_audit_batch,
+    hash_text,
+    row_hash,
+    verify_audit_chain,
+)
 from exam_server.db import transaction
+from question_bank.model import canonical_json
 from tests.exam_server.factories import migrated
 
 
@@ -136,3 +148,45 @@ def test_concurrent_appends_make_one_unbroken_chain(
     assert errors == []
     check = verify_audit_chain(factory)
     assert (check.ok, check.rows_checked) == (True, 60)
+
+
+def _text(size: int) -> st.SearchStrategy[str]:
+    return st.text(st.characters(exclude_categories=("Cs",)), max_size=size)  # UTF-8 encodable
+
+
+@given(actor=_text(20), action=_text(20), subject=_text(40),
+       details=st.dictionaries(_text(8), st.recursive(
+           st.none() | st.booleans() | st.integers() | _text(10)
+           | st.floats(allow_nan=False, allow_infinity=False),
+           lambda inner: st.lists(inner, max_size=3)
+           | st.dictionaries(_text(5), inner, max_size=3), max_leaves=8),
+           max_size=4),
+       row_id=st.integers(min_value=1, max_value=2**62),
+       prev=st.text(alphabet="0123456789abcdef", min_size=64, max_size=64))
+def test_the_batch_hash_text_is_the_documented_canonical_json(
+        actor: str, action: str, subject: str, details: dict[str, Any], row_id: int,
+        prev: str) -> None:
+    at = datetime(2026, 11, 24, 1, 0, 0, 123456, tzinfo=UTC)
+    text = hash_text(id=row_id, at=at, actor=actor, action=action, subject=subject,
+                     details_json=canonical_json(details).decode(), prev_hash=prev)
+    assert hashlib.sha256(text).hexdigest() == row_hash(
+        id=row_id, at=at, actor=actor, action=action, subject=subject, details=details,
+        prev_hash=prev)
+
+
+def test_a_batch_append_continues_the_chain_in_one_insert(
+        store: tuple[sa.Engine, sessionmaker[Session]]) -> None:
+    engine, factory = store
+    _append(factory, 2)
+    with transaction(factory) as session:
+        out = append_audit_batch(session, [
+            AuditEntry("candidate", "answer", f"E/{i}", {"q": i, "choice": "ÄB"[i % 2],
+                                                         "seq": i}) for i in range(5)])
+    _append(factory, 1)
+    assert verify_audit_chain(engine).ok
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, hash FROM audit_log ORDER BY id")).all()
+    assert [tuple(r) for r in rows[2:7]] == out
+    assert [r.id for r in rows] == list(range(rows[0].id, rows[0].id + 8))
+    with transaction(factory) as session:
+        assert append_audit_batch(session, []) == []
