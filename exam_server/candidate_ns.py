@@ -8,6 +8,7 @@ connection of the attempt in any process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
@@ -23,7 +24,7 @@ from exam_server.attempts import (
     start_attempt,
 )
 from exam_server.integrity import INTEGRITY_KINDS, record_integrity
-from exam_server.journal import JournalOp
+from exam_server.journal import JournalOp, Kind
 from exam_server.runtime import NAMESPACE, ExamRuntime
 from question_bank.errors import SealError
 
@@ -123,30 +124,26 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
             return None
 
     def on_answer(self, data: Any = None) -> Ack:
-        ref = self._ref()
-        if ref is None:
-            return {"ok": False, "error": "bad_token"}
-        labels = self._labels(ref)
-        if labels is None:
-            return {"ok": False, "error": "storage_unavailable"}
-        error = check_answer(data, labels)
-        if error is not None:
-            return {"ok": False, "error": error}
-        return self.rt.journal.submit(JournalOp("answer", ref, data["q"], data["choice"],
-                                                data["seq"]))
+        return self._journal(data, "answer", "choice",
+                             lambda labels: check_answer(data, labels))
 
     def on_flag(self, data: Any = None) -> Ack:
+        return self._journal(data, "flag", "flagged",
+                             lambda labels: check_flag(data, len(labels)))
+
+    def _journal(self, data: Any, kind: Kind, field: str,
+                 check: Callable[[Any], str | None]) -> Ack:
+        """Validate an answer or flag against the candidate's paper, then journal it."""
         ref = self._ref()
         if ref is None:
             return {"ok": False, "error": "bad_token"}
         labels = self._labels(ref)
         if labels is None:
             return {"ok": False, "error": "storage_unavailable"}
-        error = check_flag(data, len(labels))
+        error = check(labels)
         if error is not None:
             return {"ok": False, "error": error}
-        return self.rt.journal.submit(JournalOp("flag", ref, data["q"], data["flagged"],
-                                                data["seq"]))
+        return self.rt.journal.submit(JournalOp(kind, ref, data["q"], data[field], data["seq"]))
 
     def on_finish(self, data: Any = None) -> Ack:
         ref = self._ref()
