@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-import secrets
 from functools import cache
 from pathlib import Path
+
+from question_bank.keys import ensure_secret
 
 
 def instance_path() -> Path:
@@ -29,21 +30,4 @@ def pin_key(folder: Path | None = None) -> bytes:
 
 @cache
 def _pin_key(folder: Path) -> bytes:
-    path = folder / "pin.key"
-    if not path.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process made it first
-        else:
-            with os.fdopen(fd, "w") as f:
-                f.write(secrets.token_hex(32) + "\n")
-    text = path.read_text(encoding="ascii").strip()
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise ValueError(f"{path}: not a PIN key (64 hex digits); delete it and issue PINs again")
-    return key
+    return ensure_secret(folder / "pin.key")

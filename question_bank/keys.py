@@ -54,14 +54,50 @@ def init_keys(folder: Path) -> None:
                                            serialization.PublicFormat.SubjectPublicKeyInfo)
     master = (secrets.token_bytes(32).hex() + "\n").encode("ascii")
     for name, content in ((MASTER_SECRET, master), (SIGNING_KEY, private), (PUBLIC_KEY, public)):
-        _write_new(folder / name, content)
+        try:
+            _write_new(folder / name, content)
+        except FileExistsError:
+            raise BankError(f"{folder / name} already exists: refusing to overwrite it") from None
+
+
+def ensure_secret(path: Path) -> bytes:
+    """The 32-byte secret in ``path`` (64 hex digits, mode 0600), made there if it is missing.
+
+    For secrets a server may create on first use (the PIN key); two processes racing to
+    create it end up reading the same one.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        _write_new(path, (secrets.token_bytes(32).hex() + "\n").encode("ascii"))
+    except FileExistsError:
+        pass
+    return read_secret(path)
+
+
+def read_secret(path: Path) -> bytes:
+    """A 32-byte secret stored as 64 hex digits in a file only its owner may read.
+
+    Raises
+    ------
+    BankError
+        Missing, readable by others, or not 64 hex digits.
+    """
+    text = _read_private(path).decode("ascii", errors="replace").strip()
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        secret = b""
+    if len(secret) != 32:
+        raise BankError(f"{path} must hold 64 hexadecimal digits (32 bytes); it does not")
+    return secret
 
 
 def _write_new(path: Path, content: bytes) -> None:
+    """Create ``path`` (0600) with ``content``; ``FileExistsError`` when it is already there."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise BankError(f"{path} already exists: refusing to overwrite it") from None
+        raise
     except OSError as exc:
         raise BankError(f"{path}: cannot create ({exc.strerror})") from exc
     try:
@@ -141,15 +177,7 @@ def load_master_secret(folder: Path) -> bytes:
     BankError
         Missing (run ``seleksi keys init``), readable by others, or not 64 hex digits.
     """
-    path = Path(folder) / MASTER_SECRET
-    text = _read_private(path).decode("ascii", errors="replace").strip()
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        secret = b""
-    if len(secret) != 32:
-        raise BankError(f"{path} must hold 64 hexadecimal digits (32 bytes); it does not")
-    return secret
+    return read_secret(Path(folder) / MASTER_SECRET)
 
 
 def public_key_fingerprint(key: Ed25519PublicKey) -> str:

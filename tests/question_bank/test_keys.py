@@ -86,3 +86,17 @@ def test_malformed_key_files_are_refused_without_showing_contents(tmp_path: Path
     (tmp_path / "bank.pub").write_text("garbage")
     with pytest.raises(BankError, match="not a PEM public key"):
         load_public_key(tmp_path / "bank.pub")
+
+
+def test_a_secret_made_on_first_use_is_private_and_stable(tmp_path: Path) -> None:
+    from question_bank.keys import ensure_secret
+
+    path = tmp_path / "keys" / "pin.key"
+    first = ensure_secret(path)
+    assert len(first) == 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert ensure_secret(path) == first  # never replaced once made
+    path.chmod(0o644)
+    with pytest.raises(BankError, match="accessible by other users"):
+        ensure_secret(path)
