@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server import clock
@@ -21,9 +22,11 @@ from exam_server.models import Answer, Attempt, ExamSession, Participant
 from exam_server.results import attempt_result, attempt_score, score_payload
 from exam_server.session_papers import OpenedSession, PaperCache
 from exam_server.tokens import bearer_digest
+from question_bank.errors import SealError
 
 ATTEMPT = cast(Table, Attempt.__table__)
 PARTICIPANT = cast(Table, Participant.__table__)
+SESSION = cast(Table, ExamSession.__table__)
 
 
 class AttemptRefused(Exception):  # noqa: N818 - a refusal, the protocol's word
@@ -68,6 +71,18 @@ def attempt_for_bearer(factory: sessionmaker[Session], bearer: str) -> AttemptRe
                       f"{exam_id}/{number}")
 
 
+def finished_result(factory: sessionmaker[Session], attempt_id: int) -> dict[str, Any] | None:
+    """The stored result of a finished attempt, else None (read when its session's papers
+    are gone, after the session closed)."""
+    try:
+        with reading(factory) as db:
+            row = db.execute(select(ATTEMPT.c.state, ATTEMPT.c.result)
+                             .where(ATTEMPT.c.id == attempt_id)).one_or_none()
+    except SQLAlchemyError:
+        return None
+    return row.result if row is not None and row.state == "finished" else None
+
+
 def mark_connected(factory: sessionmaker[Session], attempt_id: int, sid: str,
                    now: datetime) -> None:
     """Record a live connection (it is how other processes see the candidate is online)."""
@@ -106,31 +121,42 @@ def start_attempt(factory: sessionmaker[Session], papers: PaperCache, ref: Attem
                   now: datetime) -> dict[str, Any]:
     """Start the attempt (first call) or return its current state (every later call).
 
-    Returns the ``start`` ack: paper, answers, flags, deadline and server time (epoch ms).
+    Returns the ``start`` ack: paper, answers, flags, deadline and server time (epoch ms),
+    and whether the room is paused (with ``paused_at`` when it is: the countdown stands
+    still at ``deadline - paused_at``).
 
     Raises
     ------
     AttemptRefused
-        ``session_not_running`` before the session runs, ``finished`` (with the result)
-        after the attempt was finished.
+        ``session_not_running`` before the session runs, ``paused`` when a first start
+        comes while the room is paused, ``finished`` (with the result) after the attempt
+        was finished.
     """
-    opened = papers.get(ref.session_id)
-    a, p = ATTEMPT.c, PARTICIPANT.c
+    try:
+        opened = papers.get(ref.session_id)
+    except SealError:
+        result = finished_result(factory, ref.id)
+        if result is None:
+            raise
+        raise AttemptRefused("finished", result) from None
+    a, p, s = ATTEMPT.c, PARTICIPANT.c, SESSION.c
     with transaction(factory) as db:
         conn = db.connection()
         row = conn.execute(
             select(a.state, a.result, a.deadline_at, a.extension_seconds, a.paused_seconds,
-                   a.downtime_seconds, p.number, p.name, p.large_text)
+                   a.downtime_seconds, p.number, p.name, p.large_text,
+                   s.state.label("session_state"), s.paused_at)
             .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
+            .join(SESSION, a.session_id == s.id)
             .where(a.id == ref.id).with_for_update(of=ATTEMPT)).one()
         if row.state == "finished":
             raise AttemptRefused("finished", row.result)
         deadline_at = row.deadline_at
         if row.state == "ready":
-            state = conn.execute(select(ExamSession.state)
-                                 .where(ExamSession.id == ref.session_id)).scalar()
-            if state != "running":
+            if row.session_state != "running":
                 raise AttemptRefused("session_not_running")
+            if row.paused_at is not None:
+                raise AttemptRefused("paused")
             deadline_at = clock.deadline(
                 now, duration_minutes=opened.duration_minutes, extra_minutes=ref.extra_minutes,
                 extension_seconds=row.extension_seconds, paused_seconds=row.paused_seconds,
@@ -142,10 +168,14 @@ def start_attempt(factory: sessionmaker[Session], papers: PaperCache, ref: Attem
         answers, flags, seq = _answers(db, ref.id)
         assert deadline_at is not None  # noqa: S101 - set when working
         participant = {"number": row.number, "name": row.name, "large_text": row.large_text}
-    return {"ok": True, "paper": opened.candidate_paper(ref.participant),
-            "answers": {str(q): c for q, c in answers.items()}, "flags": flags,
-            "seq": seq, "participant": participant,
-            "deadline": clock.epoch_ms(deadline_at), "server_time": clock.epoch_ms(now)}
+    state = {"ok": True, "paper": opened.candidate_paper(ref.participant),
+             "answers": {str(q): c for q, c in answers.items()}, "flags": flags,
+             "seq": seq, "participant": participant,
+             "deadline": clock.epoch_ms(deadline_at), "server_time": clock.epoch_ms(now),
+             "paused": row.paused_at is not None}
+    if row.paused_at is not None:
+        state["paused_at"] = clock.epoch_ms(row.paused_at)
+    return state
 
 
 def deadline_of(a: Attempt, opened: OpenedSession, ref: AttemptRef) -> datetime:

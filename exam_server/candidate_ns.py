@@ -19,6 +19,7 @@ from exam_server.attempts import (
     AttemptRef,
     AttemptRefused,
     attempt_for_bearer,
+    finished_result,
     mark_disconnected,
     room,
     start_attempt,
@@ -114,7 +115,8 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
             return ack
         except (SQLAlchemyError, SealError):
             return {"ok": False, "error": "storage_unavailable"}
-        emit("time", {"deadline": state["deadline"], "server_time": state["server_time"]})
+        if not state["paused"]:
+            emit("time", {"deadline": state["deadline"], "server_time": state["server_time"]})
         return state
 
     def _labels(self, ref: AttemptRef) -> tuple[str, ...] | None:
@@ -138,8 +140,9 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         if ref is None:
             return {"ok": False, "error": "bad_token"}
         labels = self._labels(ref)
-        if labels is None:
-            return {"ok": False, "error": "storage_unavailable"}
+        if labels is None:  # the papers are gone when the session was closed
+            finished = finished_result(self.rt.factory, ref.id) is not None
+            return {"ok": False, "error": "finished" if finished else "storage_unavailable"}
         error = check(labels)
         if error is not None:
             return {"ok": False, "error": error}

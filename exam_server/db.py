@@ -102,9 +102,10 @@ def serialise(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
 
 
-def upgrade(engine_or_url: Engine | str) -> None:
-    """Bring the database to the latest migration (``alembic upgrade head``); idempotent."""
-    _run_alembic(engine_or_url, "upgrade", "head")
+def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
+    """Bring the database to ``revision``, by default the latest migration (``alembic
+    upgrade head``); idempotent."""
+    _run_alembic(engine_or_url, "upgrade", revision)
 
 
 def downgrade(engine_or_url: Engine | str, revision: str = "base") -> None:

@@ -34,7 +34,7 @@ from exam_server.attempts import AttemptRef, AttemptRefused, finish_attempt
 from exam_server.audit import AuditEntry, append_audit_batch
 from exam_server.clock import Clock, accepts_answers
 from exam_server.db import is_postgresql, transaction
-from exam_server.models import Answer, Attempt
+from exam_server.models import Answer, Attempt, ExamSession
 from exam_server.results import attempt_score, score_payload
 from exam_server.session_papers import PaperCache
 
@@ -139,8 +139,13 @@ class Journal:
 
     def _apply(self, db: Session, ops: list[JournalOp], now: datetime) -> list[dict[str, Any]]:
         ids = sorted({op.ref.id for op in ops})
-        attempts = {i: (s, d, live) for i, s, d, live in db.connection().execute(
-            BATCH_ATTEMPTS, {"ids": ids})}
+        attempts: dict[int, tuple[str, datetime | None, dict[str, Any] | None]] = {}
+        paused: set[int] = set()  # attempts of rooms paused now: answers wait for resume
+        for i, state, deadline_at, live, paused_at in db.connection().execute(
+                BATCH_ATTEMPTS, {"ids": ids}):
+            attempts[i] = (state, deadline_at, live)
+            if paused_at is not None:
+                paused.add(i)
         connects = [op for op in ops if op.kind == "connect"]
         if connects:
             db.connection().execute(CONNECTED, [
@@ -156,7 +161,7 @@ class Journal:
                 acks.append({"ok": True})
                 continue
             state, deadline_at, _ = attempts[op.ref.id]
-            refusal = _refusal(state, deadline_at, now)
+            refusal = _refusal(state, deadline_at, now, op.ref.id in paused)
             if refusal is not None:
                 if refusal == "time_over":
                     audit.append(AuditEntry("candidate", f"{op.kind}.refused", op.ref.subject,
@@ -237,10 +242,12 @@ ATTEMPT = cast(Table, Attempt.__table__)
 ANSWER = cast(Table, Answer.__table__)
 # The batch's statements, built once (building and caching a statement per batch costs more
 # than executing it).
+SESSION = cast(Table, ExamSession.__table__)
 BATCH_ATTEMPTS = (select(ATTEMPT.c.id, ATTEMPT.c.state, ATTEMPT.c.deadline_at,
-                         ATTEMPT.c.live_score)
+                         ATTEMPT.c.live_score, SESSION.c.paused_at)
+                  .join_from(ATTEMPT, SESSION, ATTEMPT.c.session_id == SESSION.c.id)
                   .where(ATTEMPT.c.id.in_(bindparam("ids", expanding=True)))
-                  .order_by(ATTEMPT.c.id).with_for_update())
+                  .order_by(ATTEMPT.c.id).with_for_update(of=ATTEMPT))
 STORED_ANSWERS = (select(ANSWER.c.attempt_id, ANSWER.c.q, ANSWER.c.choice, ANSWER.c.answer_seq,
                          ANSWER.c.flagged, ANSWER.c.flag_seq)
                   .where(tuple_(ANSWER.c.attempt_id, ANSWER.c.q)
@@ -302,11 +309,14 @@ def _choices(db: Session, attempt_id: int) -> dict[int, str | None]:
     return {int(q): c for q, c in rows}
 
 
-def _refusal(state: str, deadline_at: datetime | None, now: datetime) -> str | None:
+def _refusal(state: str, deadline_at: datetime | None, now: datetime,
+             paused: bool) -> str | None:
     if state == "ready":
         return "not_started"
     if state == "finished":
         return "finished"
+    if paused:  # the room's clock stands still; the page resends after ``resumed``
+        return "paused"
     if deadline_at is None or not accepts_answers(now, deadline_at):
         return "time_over"
     return None

@@ -160,6 +160,11 @@ class ExamSession(Base):
     opened_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # Room control (0003_room_control): set while the whole room is paused; bumped by every
+    # proctor action the session's candidates must be told of (every process watches it).
+    paused_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    control_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     exam: Mapped[Exam] = relationship(back_populates="sessions")
 

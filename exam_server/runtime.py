@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from exam_server.attempts import AttemptRef, room
 from exam_server.clock import Clock, clock_from_env
 from exam_server.config import keys_path
+from exam_server.control_watch import ControlWatch
 from exam_server.journal import Journal
 from exam_server.realtime import socketio
 from exam_server.session_papers import PaperCache
@@ -69,7 +70,9 @@ def make_runtime(app: Flask, factory: sessionmaker[Session]) -> ExamRuntime:
     connections: dict[str, AttemptRef] = {}
     instance = (app.config.get("SELEKSI_INSTANCE_NAME")
                 or os.environ.get("SELEKSI_INSTANCE_NAME") or "default")
-    timer = Timer(factory, papers, clock, instance=instance, emit=emit, connections=connections)
+    watch = ControlWatch(factory, papers, clock, emit=emit, connections=connections)
+    timer = Timer(factory, papers, clock, instance=instance, emit=emit, connections=connections,
+                  watch=watch.check)
     rt = ExamRuntime(factory=factory, clock=clock, papers=papers,
                      journal=Journal(factory, papers, clock), timer=timer,
                      keys_folder=Path(app.config.get("SELEKSI_KEYS") or keys_path()),

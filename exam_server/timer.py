@@ -8,7 +8,9 @@ had not passed at that beat; the others are finished from the journal at once. T
 :meth:`Timer.run` ticks every second: finishes due attempts (deadline + grace passed), each
 exactly once (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite, and a
 conditional update everywhere), beats every :data:`HEARTBEAT_EVERY`, refreshes this
-process's live connections and pushes ``time`` to them every :data:`TIME_PUSH_EVERY`.
+process's live connections and pushes ``time`` to them every :data:`TIME_PUSH_EVERY`, and
+(``watch``) tells them of proctor actions (:mod:`exam_server.control_watch`). Nothing of a
+paused room is finished or credited downtime: its resume gives the whole pause back.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from exam_server.attempts import AttemptRef, finish_in, ref_for_attempt, refresh
 from exam_server.audit import append_audit
 from exam_server.clock import ANSWER_GRACE, Clock, downtime, epoch_ms
 from exam_server.db import reading, serialise, transaction
-from exam_server.models import Attempt, ServerHeartbeat
+from exam_server.models import Attempt, ExamSession, ServerHeartbeat
 from exam_server.session_papers import PaperCache
 
 log = logging.getLogger(__name__)
@@ -62,9 +64,11 @@ class Timer:
     """
 
     def __init__(self, factory: sessionmaker[Session], papers: PaperCache, clock: Clock, *,
-                 instance: str, emit: Emit, connections: Mapping[str, AttemptRef]) -> None:
+                 instance: str, emit: Emit, connections: Mapping[str, AttemptRef],
+                 watch: Callable[[], object] | None = None) -> None:
         self.factory, self.papers, self.clock = factory, papers, clock
         self.instance, self.emit, self.connections = instance, emit, connections
+        self.watch = watch
         self.process_id = uuid.uuid4().hex
         self._next: dict[str, float] = {}
 
@@ -90,8 +94,11 @@ class Timer:
                                    beat_at=now))
             credited = 0
             if seconds and last is not None:
-                for a in db.scalars(select(Attempt).where(Attempt.state == "working")
-                                    .order_by(Attempt.id).with_for_update()):
+                # A paused room's clocks stand still: its resume gives the whole pause back.
+                for a in db.scalars(select(Attempt).join(ExamSession)
+                                    .where(Attempt.state == "working",
+                                           ExamSession.paused_at.is_(None))
+                                    .order_by(Attempt.id).with_for_update(of=Attempt)):
                     assert a.deadline_at is not None  # noqa: S101 - set when working
                     if a.deadline_at + ANSWER_GRACE <= last:
                         late.append(a.id)
@@ -125,8 +132,9 @@ class Timer:
         now = self.clock.now()
         cutoff = now - ANSWER_GRACE
         with reading(self.factory) as db:
-            due = db.scalars(select(Attempt.id).where(Attempt.state == "working",
-                                                      Attempt.deadline_at < cutoff)
+            due = db.scalars(select(Attempt.id).join(ExamSession)
+                             .where(Attempt.state == "working", Attempt.deadline_at < cutoff,
+                                    ExamSession.paused_at.is_(None))
                              .order_by(Attempt.deadline_at).limit(FINISH_BATCH)).all()
         return sum(1 for attempt_id in due if self._finish(attempt_id, now) is not None)
 
@@ -135,9 +143,10 @@ class Timer:
             ref = ref_for_attempt(db, attempt_id)
         opened = self.papers.get(ref.session_id)
         with transaction(self.factory) as db:
-            locked = db.scalars(select(Attempt.id).where(Attempt.id == attempt_id,
-                                                         Attempt.state == "working")
-                                .with_for_update(skip_locked=True)).one_or_none()
+            locked = db.scalars(select(Attempt.id).join(ExamSession)
+                                .where(Attempt.id == attempt_id, Attempt.state == "working",
+                                       ExamSession.paused_at.is_(None))
+                                .with_for_update(skip_locked=True, of=Attempt)).one_or_none()
             result = None if locked is None else finish_in(db, opened, ref, "deadline", now)
         if result is not None:
             self.emit("finished", {"result": result, "reason": "deadline"},
@@ -152,8 +161,10 @@ class Timer:
         if not by_attempt:
             return
         with reading(self.factory) as db:
-            deadlines = dict(db.execute(select(Attempt.id, Attempt.deadline_at).where(
-                Attempt.id.in_(list(by_attempt)), Attempt.state == "working")).all())
+            deadlines = dict(db.execute(select(Attempt.id, Attempt.deadline_at)
+                                        .join(ExamSession).where(
+                Attempt.id.in_(list(by_attempt)), Attempt.state == "working",
+                ExamSession.paused_at.is_(None))).all())
         server_time = epoch_ms(self.clock.now())
         for attempt_id, deadline_at in deadlines.items():
             if deadline_at is None:
@@ -178,6 +189,8 @@ class Timer:
                 self.factory, list(self.connections), self.clock.now())),
             ("time", TIME_PUSH_EVERY, self.push_times),
         ]
+        if self.watch is not None:
+            jobs.append(("control", TICK, self.watch))
         for name, every, job in jobs:
             if self._every(name, every):
                 try:

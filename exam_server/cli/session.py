@@ -123,10 +123,12 @@ def reset(participant: str, exam_id: str | None, actor: str | None) -> None:
     click.echo(f"participant {participant}: login reset; they can log in again")
 
 
-def _register_export() -> None:
+def _register() -> None:
     from exam_server.cli.export import export
+    from exam_server.cli.room import COMMANDS
 
-    group.add_command(export)
+    for command in (*COMMANDS, export):
+        group.add_command(command)
 
 
-_register_export()
+_register()

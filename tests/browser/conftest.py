@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "exam_server" / "static" / "vendor" / "socket.io.min.js"
 SESSION = "JKT1-S1"
 EXAM = "skd-2024-demo"
-PARTICIPANTS = 6
+PARTICIPANTS = 10
 VIEWPORT = {"width": 1024, "height": 768}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import socketio
 
-from tests.browser.conftest import ROOT, RunningExam
+from tests.browser.conftest import ROOT, SESSION, RunningExam
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "docs" / "screenshots"
@@ -327,3 +327,66 @@ def test_another_workstation_resumes_and_its_answers_count(running_exam: Running
         assert server_state(running_exam.base, ui.bearer())["answers"]["1"] == "D"
     finally:
         second.close()
+
+
+def test_a_paused_room_stops_the_clock_and_keeps_the_answer(running_exam: RunningExam,
+                                                            context: Any) -> None:
+    ui = Page(context, running_exam.base)
+    number, pin = running_exam.participant()
+    ui.log_in(number, pin, running_exam.token())
+    expect(ui.heading("Soal 1 dari 110")).to_be_visible()
+    ui.option("A").check()
+    expect(ui.page.locator("#save-status")).to_have_text(SAVED)
+    timer = ui.page.locator("#timer")
+    running_exam.run("session", "pause", SESSION, "--reason", "listrik padam")
+    try:
+        expect(ui.page.locator("#pause-dialog")).to_be_visible(timeout=10_000)
+        expect(ui.page.locator("#pause-text")).to_contain_text("dijeda")
+        frozen = timer.inner_text()
+        time.sleep(2.5)
+        assert timer.inner_text() == frozen  # the countdown stands still
+        ui.screenshot("ujian-paused.png")
+        ui.page.keyboard.press("c")  # the page is locked while paused
+        assert server_state(running_exam.base, ui.bearer())["answers"].get("1") == "A"
+    finally:
+        running_exam.run("session", "resume", SESSION, "--reason", "listrik menyala")
+    expect(ui.page.locator("#pause-dialog")).to_be_hidden(timeout=10_000)
+    expect(timer).not_to_have_text(frozen, timeout=5_000)  # running again
+    ui.option("C").check()
+    expect(ui.page.locator("#save-status")).to_have_text(SAVED)
+    state = server_state(running_exam.base, ui.bearer())
+    assert state["answers"]["1"] == "C"
+    assert state["paused"] is False
+    assert ui.errors == []
+
+
+def test_focus_visibility_and_fullscreen_alerts_reach_the_proctor(running_exam: RunningExam,
+                                                                  context: Any) -> None:
+    ui = Page(context, running_exam.base)
+    number, pin = running_exam.participant()
+    ui.log_in(number, pin, running_exam.token())
+    expect(ui.heading("Soal 1 dari 110")).to_be_visible()
+    expect(ui.page.locator("#connection")).to_have_text("Tersambung")
+    # Headless Chromium has no other window to switch to: the browser's own events are
+    # dispatched as the browser would when the candidate leaves the page.
+    ui.page.evaluate("""() => {
+        window.dispatchEvent(new Event("blur"));
+        Object.defineProperty(document, "visibilityState",
+                              { value: "hidden", configurable: true });
+        document.dispatchEvent(new Event("visibilitychange"));
+        Object.defineProperty(document, "visibilityState",
+                              { value: "visible", configurable: true });
+        Object.defineProperty(document, "fullscreenElement",
+                              { value: document.documentElement, configurable: true });
+        document.dispatchEvent(new Event("fullscreenchange"));
+        Object.defineProperty(document, "fullscreenElement", { value: null, configurable: true });
+        document.dispatchEvent(new Event("fullscreenchange"));
+    }""")
+    wanted = ["blur", "visibility", "fullscreen_exit"]
+    deadline = time.monotonic() + 10
+    while alerts(running_exam, number) != wanted and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert alerts(running_exam, number) == wanted
+    ui.option("D").check()  # not blocking
+    expect(ui.page.locator("#save-status")).to_have_text(SAVED)
+    assert ui.errors == []

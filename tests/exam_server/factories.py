@@ -16,6 +16,7 @@ from question_bank.model import IRT, Item, Option, Status
 TABLES = ("item", "item_version", "media", "exam", "exam_session", "participant",
           "sealed_package", "sealed_session", "audit_log", "attempt", "answer", "alert",
           "server_heartbeat")
+HEAD = "0003_room_control"  # the newest migration
 
 
 def make_item(item_id: str = "TIU-0001", *, topic: str = "Analogi", variant: int = 0,

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from exam_server.db import current_revision, downgrade, make_engine, upgrade
 from exam_server.models import Base
-from tests.exam_server.factories import TABLES
+from tests.exam_server.factories import HEAD, TABLES
 
 
 def _differences(engine: sa.Engine, metadata: sa.MetaData) -> list[Any]:
@@ -28,7 +28,7 @@ def test_upgrade_builds_the_models_schema(db_url: str) -> None:
     try:
         assert current_revision(engine) is None
         upgrade(engine)
-        assert current_revision(engine) == "0002_sessions"
+        assert current_revision(engine) == HEAD
         assert _tables(engine) == {*TABLES, "alembic_version"}
         assert _differences(engine, Base.metadata) == []
 
@@ -51,7 +51,7 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
                                  "VALUES (:s, 'image/png', :d, CURRENT_TIMESTAMP)"),
                          {"s": "a" * 64, "d": b"png"})
         upgrade(engine)
-        assert current_revision(engine) == "0002_sessions"
+        assert current_revision(engine) == HEAD
         with engine.connect() as conn:
             assert conn.execute(sa.text("SELECT sha256 FROM media")).scalars().all() == ["a" * 64]
     finally:
@@ -66,7 +66,7 @@ def test_downgrade_to_base_then_upgrade_again(db_url: str) -> None:
         assert current_revision(engine) is None
         assert _tables(engine) <= {"alembic_version"}
         upgrade(engine)
-        assert current_revision(engine) == "0002_sessions"
+        assert current_revision(engine) == HEAD
         assert _differences(engine, Base.metadata) == []
     finally:
         engine.dispose()

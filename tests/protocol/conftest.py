@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from exam_server.app import create_app
+from exam_server.clock import ShiftedClock
 from tests.protocol.helpers import Candidate, Prepared, Sealed, Server, build_sealed, prepare
+from tests.protocol.in_process import InProcess
 
 PARTICIPANTS = 8
 
@@ -33,3 +36,14 @@ def server(prepared: Prepared) -> Iterator[Server]:
     yield running
     Candidate.close_all()
     running.stop()
+
+
+@pytest.fixture
+def in_process(prepared: Prepared, sealed: Sealed) -> Iterator[InProcess]:
+    """The app in this process on the prepared database, with a clock moved by hand."""
+    clock = ShiftedClock()
+    app = create_app({"DATABASE_URL": prepared.url, "SELEKSI_CLOCK": clock,
+                      "SELEKSI_PUBLIC_KEY": str(sealed.keys / "bank.pub"),
+                      "SELEKSI_KEYS": str(prepared.instance / "keys")})
+    yield InProcess(app, clock, prepared)
+    app.extensions["seleksi.db"].kw["bind"].dispose()

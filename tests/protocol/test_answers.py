@@ -39,7 +39,8 @@ def test_start_gives_the_paper_in_the_candidates_order_and_nothing_secret(
     state = c.call("start")
     assert state["ok"] is True
     assert set(state) == {"ok", "paper", "answers", "flags", "seq", "participant", "deadline",
-                          "server_time"}
+                          "server_time", "paused"}
+    assert state["paused"] is False
     assert state["answers"] == {} and state["flags"] == []  # noqa: PT018
     assert state["seq"] == 0
     assert state["participant"] == {"number": number, "name": prepared.names[number],

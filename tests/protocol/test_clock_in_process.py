@@ -6,66 +6,12 @@ and the downtime credit at start-up, all without sleeping.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
-
-import pytest
-from flask import Flask
 from sqlalchemy import select, update
 
-from exam_server.app import create_app
-from exam_server.clock import ShiftedClock
-from exam_server.models import Attempt, AuditLog, ExamSession, Participant
-from exam_server.realtime import socketio
-from exam_server.runtime import ExamRuntime
+from exam_server.models import Attempt, AuditLog, Participant
 from exam_server.timer import Timer
-from exam_server.tokens import TOKEN_WINDOW, current_token, token_window
-from tests.protocol.helpers import Prepared, Sealed
-
-
-@dataclass
-class InProcess:
-    app: Flask
-    clock: ShiftedClock
-    prepared: Prepared
-
-    @property
-    def rt(self) -> ExamRuntime:
-        runtime: ExamRuntime = self.app.extensions["seleksi.exam"]
-        return runtime
-
-    def token(self) -> str:
-        with self.prepared.factory() as db:
-            secret = db.scalars(select(ExamSession.token_secret)).one()
-        assert secret is not None
-        return current_token(secret, self.clock.now())
-
-    def login(self, number: str, token: str | None = None) -> Any:
-        return self.app.test_client().post("/api/exam/login", json={
-            "participant": number, "pin": self.prepared.pins[number],
-            "token": token or self.token()})
-
-    def candidate(self, number: str) -> Any:
-        r = self.login(number)
-        assert r.status_code == 200, r.get_json()
-        return socketio.test_client(self.app, namespace="/exam",
-                                    auth={"token": r.get_json()["token"]},
-                                    flask_test_client=self.app.test_client())
-
-
-@pytest.fixture
-def in_process(prepared: Prepared, sealed: Sealed) -> Iterator[InProcess]:
-    clock = ShiftedClock()
-    app = create_app({"DATABASE_URL": prepared.url, "SELEKSI_CLOCK": clock,
-                      "SELEKSI_PUBLIC_KEY": str(sealed.keys / "bank.pub"),
-                      "SELEKSI_KEYS": str(prepared.instance / "keys")})
-    yield InProcess(app, clock, prepared)
-    app.extensions["seleksi.db"].kw["bind"].dispose()
-
-
-def _events(client: Any, name: str) -> list[Any]:
-    return [e["args"][0] for e in client.get_received("/exam") if e["name"] == name]
+from exam_server.tokens import TOKEN_WINDOW, token_window
+from tests.protocol.in_process import InProcess, events
 
 
 def test_token_rotates_every_15_minutes_with_2_minutes_grace(in_process: InProcess) -> None:
@@ -91,7 +37,7 @@ def test_deadline_accommodation_grace_and_auto_finish(in_process: InProcess) -> 
     client = in_process.candidate(number)
     state = client.emit("start", {}, namespace="/exam", callback=True)
     assert state["deadline"] - state["server_time"] == (100 + 15) * 60 * 1000
-    assert _events(client, "time") == [{"deadline": state["deadline"],
+    assert events(client, "time") == [{"deadline": state["deadline"],
                                         "server_time": state["server_time"]}]
 
     in_process.clock.advance((state["deadline"] - state["server_time"]) / 1000 + 1)
@@ -110,7 +56,7 @@ def test_deadline_accommodation_grace_and_auto_finish(in_process: InProcess) -> 
 
     assert in_process.rt.timer.finish_due() == 1
     assert in_process.rt.timer.finish_due() == 0  # exactly once
-    pushed = _events(client, "finished")
+    pushed = events(client, "finished")
     assert len(pushed) == 1
     assert pushed[0]["reason"] == "deadline"
     with in_process.prepared.factory() as db:

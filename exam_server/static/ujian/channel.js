@@ -87,7 +87,9 @@ export class Channel {
         return;
       }
       if (!ack.ok) {
-        if (ack.error === "storage_unavailable") {
+        if (ack.error === "storage_unavailable" || ack.error === "paused") {
+          // A paused room lets nobody start: show the pause, ask again until it resumes.
+          if (ack.error === "paused") this.on.push("paused", {});
           setTimeout(() => this.socket.connected && !this.started && this.start(), RETRY_MS);
         } else {
           this.on.refused(ack.error, ack);

@@ -22,9 +22,11 @@ export class ServerClock {
     if (Number.isFinite(deadline)) this.deadline = deadline;
   }
 
-  /** While paused the countdown stands still (the server adds the paused time back). */
-  freeze() {
-    if (this.frozenAt === null) this.frozenAt = this.now();
+  /** While paused the countdown stands still (the server adds the paused time back);
+   *  `at` is the server's time of the pause, when it told it. */
+  freeze(at) {
+    if (Number.isFinite(at)) this.frozenAt = at;
+    else if (this.frozenAt === null) this.frozenAt = this.now();
   }
 
   thaw() {

@@ -95,7 +95,7 @@ function started(ack) {
   if (ack.participant?.large_text) setLargeText(true);
   if (ack.participant?.name) $("who").textContent = `${ack.participant.name} · ${login.participant}`;
   view.load(ack.paper, ack.answers, ack.flags, store.outbox(), store.current);
-  setPaused(Boolean(ack.paused));
+  setPaused(Boolean(ack.paused), ack.paused_at);
   view.lock(clock.remaining() === 0 || paused);
   screen("exam");
   if (!integrityWatched) {
@@ -132,11 +132,11 @@ function settled(op, error) {
   view.refresh(op.q);
 }
 
-function setPaused(on) {
+function setPaused(on, pausedAt) {
   paused = on;
   const dialog = $("pause-dialog");
   if (on) {
-    clock.freeze();
+    clock.freeze(pausedAt);
     $("pause-text").textContent = t("paused");
     if (!dialog.open) dialog.showModal();
   } else {
@@ -150,9 +150,13 @@ function pushed(event, data) {
   if (event === "time") {
     clock.sync(data.server_time);
     clock.setDeadline(data.deadline);
+    if (paused) setPaused(false); // the server pushes `time` only while the room runs
   } else if (event === "paused") {
-    setPaused(true);
+    clock.sync(data.server_time);
+    clock.setDeadline(data.deadline);
+    setPaused(true, data.paused_at);
   } else if (event === "resumed") {
+    clock.sync(data.server_time);
     clock.setDeadline(data.deadline);
     setPaused(false);
   } else if (event === "finished") {
