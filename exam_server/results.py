@@ -22,6 +22,7 @@ from scoring.services import (
     build_key,
     decide,
     explain,
+    rule_checks,
     score_answers,
 )
 
@@ -63,9 +64,12 @@ def score_payload(scheme: Scheme, score: AttemptScore) -> dict[str, Any]:
 
 
 def attempt_result(scheme: Scheme, score: AttemptScore, category: str) -> dict[str, Any]:
-    """The result sent at finish: section scores, total, and the decision per the scheme."""
+    """The result sent at finish: section scores, total, and the decision per the scheme
+    (``decision`` in one English line for logs; ``rules`` structured, for the page to show
+    in the candidate's language)."""
     totals = np.asarray([score.sections], dtype=np.int32)
     index = scheme.categories.index(category) if category in scheme.categories else -1
     passed = bool(decide(scheme, totals, np.asarray([index])).passed[0])
     return {**score_payload(scheme, score), "max": scheme.max_score, "passed": passed,
-            "decision": explain(scheme, score.sections, category)}
+            "decision": explain(scheme, score.sections, category),
+            "rules": rule_checks(scheme, score.sections, category)}

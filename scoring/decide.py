@@ -94,3 +94,31 @@ def explain(scheme: Scheme, sections: tuple[int, ...], category: str) -> str:
             return f"failed {'; '.join(failed)}; {head}" if failed else head
         failed.append(f"{label}: {', '.join(missing)}")
     return f"failed: {'; '.join(failed)}"
+
+
+def rule_checks(scheme: Scheme, sections: tuple[int, ...],
+                category: str) -> list[dict[str, object]]:
+    """The rules that apply to one candidate, each with every minimum checked (structured
+    :func:`explain`, for a page to show in its own language).
+
+    Returns
+    -------
+    list of dict
+        Per applicable rule, general first: ``{"rule": "general" | "special[i]",
+        "categories": [...] | None, "passed": bool, "checks": [{"measure", "value",
+        "minimum", "met"}]}``; ``measure`` is a section code or ``"total"``. Empty when the
+        scheme has no threshold (ranked only).
+    """
+    values = dict(zip(scheme.section_codes, sections, strict=True))
+    values["total"] = sum(sections)
+    out: list[dict[str, object]] = []
+    for rule in scheme.pass_rules:
+        if not rule.applies_to(category):
+            continue
+        checks = [{"measure": m, "value": values[m], "minimum": v, "met": values[m] >= v}
+                  for m, v in rule.minima]
+        out.append({"rule": rule.name,
+                    "categories": None if rule.categories is None else list(rule.categories),
+                    "passed": all(c["met"] for c in checks), "checks": checks})
+    return out
+

@@ -8,7 +8,7 @@ from scoring.analysis import (
     section_statistics,
 )
 from scoring.corrections import Correction, apply_corrections, diff_rows
-from scoring.decide import Decisions, decide, explain
+from scoring.decide import Decisions, decide, explain, rule_checks
 from scoring.exceptions import InputError, SchemeError
 from scoring.keytable import KeyTable, build_key
 from scoring.rank import competition_rank, goes_on
@@ -36,5 +36,5 @@ __all__ = ["CODES", "AttemptScore", "Correction", "Decisions", "InputError", "It
            "SectionRule", "SectionStats", "apply_corrections", "available_schemes",
            "build_key", "compare_rows", "competition_rank", "decide", "decide_and_rank",
            "diff_rows", "explain", "goes_on", "item_points", "item_rows", "item_statistics",
-           "load_scheme", "result_rows", "score_answers", "score_attempt", "score_exam",
-           "section_catalogue", "section_statistics", "section_totals"]
+           "load_scheme", "result_rows", "rule_checks", "score_answers", "score_attempt",
+           "score_exam", "section_catalogue", "section_statistics", "section_totals"]

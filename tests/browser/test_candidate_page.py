@@ -199,7 +199,17 @@ def test_sit_the_exam_resume_offline_and_finish(running_exam: RunningExam, conte
     expect(page.locator("#result-total")).to_have_text(f"{result['total']} dari {result['max']}")
     for section, points in result["sections"].items():
         expect(page.get_by_role("row", name=f"{section} {points}")).to_be_visible()
-    expect(page.locator("#result-detail")).to_have_text(result["decision"])
+    # The rules that apply, each minimum checked, in the page's language (the example
+    # roster's category is "umum": the general rule alone).
+    [rule] = result["rules"]
+    lines = [(f"{c['measure']} {c['value']} ≥ {c['minimum']}: terpenuhi" if c["met"] else
+              f"{c['measure']} {c['value']} < {c['minimum']}: tidak terpenuhi")
+             for c in rule["checks"]]
+    detail = page.locator("#result-detail")
+    expect(detail.locator("p")).to_have_text(
+        "Ketentuan umum: " + ("terpenuhi" if rule["passed"] else "tidak terpenuhi"))
+    expect(detail.locator("li")).to_have_text(lines)
+    assert [c["measure"] for c in rule["checks"]] == ["TWK", "TIU", "TKP"]
     expect(page.locator("#result-decision")).to_have_text(
         "Memenuhi nilai ambang batas" if result["passed"] else "Tidak memenuhi nilai ambang batas")
     ui.screenshot("result.png")

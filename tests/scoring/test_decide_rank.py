@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.decide import decide, explain
+from scoring.decide import decide, explain, rule_checks
 from scoring.rank import competition_rank, goes_on
 from scoring.results import CODES, Roster, decide_and_rank
 from scoring.scheme import load_scheme
@@ -64,6 +64,26 @@ def test_reasons_name_the_threshold_and_the_rule() -> None:
     assert explain(scheme, (50, 55, 176), "papua") == (
         "failed: general rule: TWK 50 < 65, TIU 55 < 80; special[1] rule for papua: "
         "total 281 < 286, TIU 55 < 60")
+
+
+def test_rule_checks_give_every_minimum_of_the_rules_that_apply() -> None:
+    scheme = load_scheme("skd-2024")
+    [general] = rule_checks(scheme, (65, 80, 165), "umum")
+    assert general == {"rule": "general", "categories": None, "passed": False, "checks": [
+        {"measure": "TWK", "value": 65, "minimum": 65, "met": True},
+        {"measure": "TIU", "value": 80, "minimum": 80, "met": True},
+        {"measure": "TKP", "value": 165, "minimum": 166, "met": False}]}
+    general, special = rule_checks(scheme, (60, 85, 166), "diaspora")
+    assert (general["passed"], special["passed"]) == (False, True)
+    assert special["rule"] == "special[0]" and "diaspora" in special["categories"]  # noqa: PT018
+    assert special["checks"] == [{"measure": "total", "value": 311, "minimum": 311, "met": True},
+                                 {"measure": "TIU", "value": 85, "minimum": 85, "met": True}]
+    # The structured form agrees with decide() for every category at the edges.
+    for category in scheme.categories:
+        for sections in ((65, 80, 166), (64, 85, 166), (60, 60, 166), (100, 60, 126)):
+            checks = rule_checks(scheme, sections, category)
+            assert any(r["passed"] for r in checks) == passes("skd-2024", sections, category)
+    assert rule_checks(load_scheme("pppk-2024"), (0, 0, 0, 0), "umum") == []
 
 
 def test_competition_ranking_with_ties() -> None:
