@@ -57,8 +57,11 @@ def login_view() -> tuple[Response, int]:
                         token=fields["token"], now=rt.clock.now(),
                         key=pin_key(rt.keys_folder))
     except LoginRefused as exc:
+        if exc.session_id is not None:  # a PIN failure, a lock, a refused second login
+            rt.events.publish(exc.session_id)
         return refusal(exc.code, exc.status)
     except SQLAlchemyError:
         log.exception("login: database error")
         return refusal("storage_unavailable", 503)
+    rt.events.publish(granted.session_id, (granted.attempt_id,))
     return jsonify({"token": granted.bearer, "attempt": granted.attempt_id}), 200

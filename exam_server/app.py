@@ -23,9 +23,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         (the bank's ``bank.pub``; default ``$SELEKSI_INSTANCE/keys/bank.pub``) and
         ``SELEKSI_INSTANCE_NAME`` (whose heartbeats date an outage; default ``default``).
     """
+    import proctor_console
+    import proctor_console.auth
     from exam_server import api, candidate_page, home
     from exam_server.candidate_ns import ExamNamespace
     from exam_server.db import database_url, make_engine, session_factory, upgrade
+    from proctor_console.transparency import services as transparency
 
     app = Flask(__name__, instance_path=str(instance_path()), instance_relative_config=False)
     app.config.from_mapping(DATABASE_URL=None, SECRET_KEY=None)
@@ -41,4 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     candidate_page.init_app(app)
     socketio.init_app(app)
     socketio.on_namespace(ExamNamespace(rt))
+    proctor_console.init_app(app)
+    proctor_console.auth.csrf.exempt(api.bp)  # candidates log in with bearer tokens, no cookie
+    transparency.init_app(app)  # /api/log, /ujian/receipt, the appender of a serving process
     return app

@@ -3,7 +3,8 @@
 Thin handlers: check the payload, call a service, shape the ack. A connection must present
 ``auth={"token": <bearer>}``; a bad, missing or revoked bearer is refused at connect. Each
 connection joins its attempt's room, so pushes (``time``, ``finished``) reach every
-connection of the attempt in any process.
+connection of the attempt in any process. Every committed change is published
+(``rt.events``) for the proctor's roster and the scoreboard.
 """
 
 from __future__ import annotations
@@ -95,12 +96,14 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
             raise ConnectionRefusedError("storage_unavailable")
         join_room(room(ref.id))
         self.rt.connections[sid] = ref
+        self.rt.events.publish(ref.session_id, (ref.id,))
 
     def on_disconnect(self, reason: Any = None) -> None:
         sid = self._sid()
         ref = self.rt.connections.pop(sid, None)
         if ref is not None:
             mark_disconnected(self.rt.factory, ref.id, sid)
+            self.rt.events.publish(ref.session_id, (ref.id,))
 
     def on_start(self, data: Any = None) -> Ack:
         ref = self._ref()
@@ -117,6 +120,7 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
             return {"ok": False, "error": "storage_unavailable"}
         if not state["paused"]:
             emit("time", {"deadline": state["deadline"], "server_time": state["server_time"]})
+        self.rt.events.publish(ref.session_id, (ref.id,))
         return state
 
     def _labels(self, ref: AttemptRef) -> tuple[str, ...] | None:
@@ -146,7 +150,10 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         error = check(labels)
         if error is not None:
             return {"ok": False, "error": error}
-        return self.rt.journal.submit(JournalOp(kind, ref, data["q"], data[field], data["seq"]))
+        ack = self.rt.journal.submit(JournalOp(kind, ref, data["q"], data[field], data["seq"]))
+        if ack.get("ok"):
+            self.rt.events.publish(ref.session_id, (ref.id,))
+        return ack
 
     def on_finish(self, data: Any = None) -> Ack:
         ref = self._ref()
@@ -167,4 +174,5 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
             record_integrity(self.rt.factory, ref, data["kind"], at, self.rt.clock.now())
         except SQLAlchemyError:
             return {"ok": False, "error": "storage_unavailable"}
+        self.rt.events.publish(ref.session_id, (ref.id,))
         return {"ok": True}

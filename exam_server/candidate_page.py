@@ -102,6 +102,11 @@ STRINGS: dict[str, LazyString] = {
     "err_login_fields": _l("Isi Nomor Peserta, PIN dan Token."),
     "large_on": _l("Teks besar: aktif"),
     "large_off": _l("Teks besar: tidak aktif"),
+    "receipt_waiting": _l("Menunggu tanda terima dari log hasil…"),
+    "receipt_logged": _l("Hasil Anda tercatat di log hasil publik sebagai entri nomor "
+                         "{index}."),
+    "receipt_unavailable": _l("Tanda terima belum dapat diambil. Hasil Anda tetap tersimpan "
+                              "dan dicatat di log hasil publik; pengawas dapat membantu."),
 }
 
 

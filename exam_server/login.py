@@ -35,10 +35,11 @@ STATUS = {"bad_request": 400, "bad_credentials": 401, "bad_token": 401, "locked"
 class LoginRefused(Exception):  # noqa: N818 - a refusal, the protocol's word
     """A refused login; ``code`` is the protocol's error code, ``status`` its HTTP status."""
 
-    def __init__(self, code: str, detail: str = "") -> None:
+    def __init__(self, code: str, detail: str = "", session_id: int | None = None) -> None:
         super().__init__(f"{code}: {detail}" if detail else code)
         self.code = code
         self.status = STATUS[code]
+        self.session_id = session_id  # set when the refusal changed what a proctor sees
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class LoginGranted:
     bearer: str
     attempt_id: int
     revoked_previous: bool
+    session_id: int
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def login(factory: sessionmaker[Session], *, participant: str, pin: str, token: 
     with transaction(factory) as db:
         outcome = _admit(db, c, now)
     if isinstance(outcome, str):
-        raise LoginRefused(outcome)
+        raise LoginRefused(outcome, session_id=c.session_id)
     return outcome
 
 
@@ -121,7 +123,7 @@ def _count_failure(factory: sessionmaker[Session], c: _Candidate) -> None:
                                    .where(Participant.id == c.participant_id)).one()
         append_audit(db, actor="candidate", action="login.refused", subject=c.subject,
                      details={"reason": "bad_pin", "failures": count, "locked": locked})
-    raise LoginRefused("locked" if locked else "bad_credentials")
+    raise LoginRefused("locked" if locked else "bad_credentials", session_id=c.session_id)
 
 
 def _admit(db: Session, c: _Candidate, now: datetime) -> LoginGranted | str:
@@ -159,4 +161,4 @@ def _admit(db: Session, c: _Candidate, now: datetime) -> LoginGranted | str:
         bearer_sha256=digest, bearer_issued_at=now, connected_sid=None, connected_at=None))
     append_audit_batch(db, [AuditEntry("candidate", "login", c.subject, {
         "attempt": attempt_id, "revoked_previous": revoked})])
-    return LoginGranted(bearer, attempt_id, revoked)
+    return LoginGranted(bearer, attempt_id, revoked, c.session_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from exam_server.attempts import AttemptRef, room
 from exam_server.clock import Clock, clock_from_env
 from exam_server.config import keys_path
 from exam_server.control_watch import ControlWatch
+from exam_server.events import Events
 from exam_server.journal import Journal
 from exam_server.realtime import socketio
 from exam_server.session_papers import PaperCache
@@ -49,10 +51,14 @@ class ExamRuntime:
     keys_folder: Path
     connections: dict[str, AttemptRef] = field(default_factory=dict)
     background: list[gevent.Greenlet[Any, Any]] = field(default_factory=list)
+    events: Events = field(default_factory=Events)
+    # Work a serving process starts besides the timer (the console's pushers, the log).
+    starters: list[Callable[[], Any]] = field(default_factory=list)
 
     def on_finished(self, ref: AttemptRef, result: dict[str, Any], reason: str) -> None:
         """Tell every connection of the attempt that it is finished."""
         emit("finished", {"result": result, "reason": reason}, room(ref.id))
+        self.events.publish(ref.session_id, (ref.id,))
 
 
 def _public_key_loader(path: str | None) -> Any:
@@ -78,6 +84,7 @@ def make_runtime(app: Flask, factory: sessionmaker[Session]) -> ExamRuntime:
                      keys_folder=Path(app.config.get("SELEKSI_KEYS") or keys_path()),
                      connections=connections)
     rt.journal.on_finished = rt.on_finished
+    timer.published = rt.events.publish
     return rt
 
 
@@ -96,6 +103,7 @@ def start_background(app: Flask) -> Recovery:
     rt: ExamRuntime = app.extensions["seleksi.exam"]
     recovery = rt.timer.recover()
     rt.background.append(gevent.spawn(rt.timer.run))
+    rt.background.extend(gevent.spawn(start) for start in rt.starters)
     rt.background.append(gevent.spawn(freeze_after_bursts, rt.connections))
     gc.collect()
     gc.freeze()

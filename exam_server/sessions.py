@@ -82,6 +82,11 @@ def find_participant(db: Session, number: str, exam_id: str | None = None) -> Pa
     return rows[0]
 
 
+def _why(details: dict[str, object], reason: str | None) -> dict[str, object]:
+    """Audit details with the proctor's reason, when one was given."""
+    return {**details, "reason": reason.strip()} if reason and reason.strip() else details
+
+
 def _need_state(row: ExamSession, *states: str, action: str) -> None:
     if row.state not in states:
         raise SessionStateError(f"session {row.code} is {row.state}; {action} needs it "
@@ -105,7 +110,7 @@ def list_sessions(factory: sessionmaker[Session]) -> list[SessionSummary]:
 
 def open_exam_session(factory: sessionmaker[Session], code: str, release_key: str,
                       public_key: Ed25519PublicKey, *, actor: str, now: datetime,
-                      exam_id: str | None = None) -> ExamSession:
+                      exam_id: str | None = None, reason: str | None = None) -> ExamSession:
     """Open a scheduled session with its release key.
 
     The key is checked by decrypting the session's papers from the stored package (a wrong
@@ -124,19 +129,21 @@ def open_exam_session(factory: sessionmaker[Session], code: str, release_key: st
         row.state, row.session_key, row.opened_at = "opened", key, now
         row.token_secret = new_token_secret()
         append_audit(db, actor=actor, action="session.open", subject=f"{exam}/{code}",
-                     details={"papers": len(content.papers), "items": len(content.items)})
+                     details=_why({"papers": len(content.papers), "items": len(content.items)},
+                                  reason))
     return row
 
 
 def start_exam_session(factory: sessionmaker[Session], code: str, *, actor: str,
-                       now: datetime, exam_id: str | None = None) -> ExamSession:
+                       now: datetime, exam_id: str | None = None,
+                       reason: str | None = None) -> ExamSession:
     """Let candidates in: an opened session becomes running."""
     with transaction(factory) as db:
         row = find_session(db, code, exam_id)
         _need_state(row, "opened", action="starting")
         row.state, row.started_at = "running", now
         append_audit(db, actor=actor, action="session.start", subject=f"{row.exam_id}/{code}",
-                     details={})
+                     details=_why({}, reason))
     return row
 
 
@@ -175,19 +182,20 @@ def issue_pins(factory: sessionmaker[Session], code: str, *, actor: str,
 
 
 def unlock_participant(factory: sessionmaker[Session], number: str, *, actor: str,
-                       exam_id: str | None = None) -> Participant:
+                       exam_id: str | None = None, reason: str | None = None) -> Participant:
     """A proctor's reset after five wrong PINs: unlocked, failure count back to zero."""
     with transaction(factory) as db:
         p = find_participant(db, number, exam_id)
         was = p.locked
         p.locked, p.pin_failures = False, 0
         append_audit(db, actor=actor, action="participant.unlock",
-                     subject=f"{p.exam_id}/{p.number}", details={"was_locked": was})
+                     subject=f"{p.exam_id}/{p.number}",
+                     details=_why({"was_locked": was}, reason))
     return p
 
 
 def reset_login(factory: sessionmaker[Session], number: str, *, actor: str,
-                exam_id: str | None = None) -> None:
+                exam_id: str | None = None, reason: str | None = None) -> None:
     """A proctor's reset of a live login: the bearer is revoked, the connection forgotten,
     so the candidate can log in again at another workstation."""
     with transaction(factory) as db:
@@ -195,4 +203,4 @@ def reset_login(factory: sessionmaker[Session], number: str, *, actor: str,
         db.execute(update(Attempt).where(Attempt.participant_id == p.id)
                    .values(bearer_sha256=None, connected_sid=None, connected_at=None))
         append_audit(db, actor=actor, action="participant.reset_login",
-                     subject=f"{p.exam_id}/{p.number}", details={})
+                     subject=f"{p.exam_id}/{p.number}", details=_why({}, reason))

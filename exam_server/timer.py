@@ -69,6 +69,8 @@ class Timer:
         self.factory, self.papers, self.clock = factory, papers, clock
         self.instance, self.emit, self.connections = instance, emit, connections
         self.watch = watch
+        # Told of every attempt the clock finished (``exam_server.events``), when set.
+        self.published: Callable[[int, tuple[int, ...]], None] | None = None
         self.process_id = uuid.uuid4().hex
         self._next: dict[str, float] = {}
 
@@ -151,6 +153,8 @@ class Timer:
         if result is not None:
             self.emit("finished", {"result": result, "reason": "deadline"},
                       f"attempt:{attempt_id}")
+            if self.published is not None:
+                self.published(ref.session_id, (attempt_id,))
         return result
 
     def push_times(self) -> None:

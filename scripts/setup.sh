@@ -31,13 +31,14 @@ fi
 
 # 2. Front-end files from the npm registry, served locally (test sites are often offline: no CDN)
 vendor=exam_server/static/vendor
-if [ ! -f "$vendor/socket.io.min.js" ] || [ ! -f "$vendor/chart.umd.min.js" ] || [ package-lock.json -nt "$vendor/socket.io.min.js" ]; then
+if [ ! -f "$vendor/socket.io.min.js" ] || [ ! -f "$vendor/chart.umd.min.js" ] || [ ! -f "$vendor/qrcode.mjs" ] || [ package-lock.json -nt "$vendor/socket.io.min.js" ]; then
   command -v npm >/dev/null || { echo "setup: npm is needed for the front-end files (apt-get install npm)" >&2; exit 1; }
   say "installing front-end files (npm ci) into $vendor"
   npm ci --no-audit --no-fund --loglevel=error
   mkdir -p "$vendor"
   cp node_modules/socket.io-client/dist/socket.io.min.js "$vendor/"
   cp node_modules/chart.js/dist/chart.umd.min.js "$vendor/"
+  cp node_modules/qrcode-generator/dist/qrcode.mjs "$vendor/"  # an ES module (result page)
 fi
 
 # 3. Debian's Chromium for the browser tests (Playwright's own browser download does not work here)

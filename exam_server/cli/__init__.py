@@ -47,6 +47,15 @@ def _register() -> None:
     for module in (keys, bank, exam, papers, session, audit, serve, demo):
         main.add_command(module.group)
     score.register(main)
+    # The one place besides create_app() where the exam server wires in the console.
+    from proctor_console import cli as console_cli
+
+    main.add_command(console_cli.group)
+    # Same exception for the result log: `seleksi log verify`, and `seleksi keys init`
+    # making the log's key (keys/log.key).
+    from proctor_console.transparency import cli as log_cli
+
+    log_cli.register(main)
 
 
 _register()

@@ -9,14 +9,16 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+import proctor_console.models  # noqa: F401  (tables on Base.metadata, as in create_app)
+import proctor_console.transparency.models  # noqa: F401  (the result log's tables)
 from exam_server.db import make_engine, session_factory, upgrade
 from question_bank.formats import BankFile
 from question_bank.model import IRT, Item, Option, Status
 
 TABLES = ("item", "item_version", "media", "exam", "exam_session", "participant",
           "sealed_package", "sealed_session", "audit_log", "attempt", "answer", "alert",
-          "server_heartbeat")
-HEAD = "0003_room_control"  # the newest migration
+          "server_heartbeat", "result_log", "log_head", "proctor_user", "proctor_assignment")
+HEAD = "0005_proctor_accounts"  # the newest migration
 
 
 def make_item(item_id: str = "TIU-0001", *, topic: str = "Analogi", variant: int = 0,

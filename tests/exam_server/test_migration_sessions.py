@@ -8,6 +8,7 @@ from alembic.runtime.migration import MigrationContext
 
 from exam_server.db import current_revision, downgrade, make_engine, upgrade
 from exam_server.models import Base
+from proctor_console.transparency import models as log_models  # noqa: F401  (its tables)
 from tests.exam_server.factories import HEAD
 
 NEW_TABLES = {"attempt", "answer", "alert", "server_heartbeat"}

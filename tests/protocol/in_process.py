@@ -13,7 +13,7 @@ from exam_server.models import ExamSession
 from exam_server.realtime import socketio
 from exam_server.runtime import ExamRuntime
 from exam_server.tokens import current_token
-from tests.protocol.helpers import Prepared
+from tests.protocol.helpers import SESSION, Prepared
 
 
 @dataclass
@@ -29,7 +29,8 @@ class InProcess:
 
     def token(self) -> str:
         with self.prepared.factory() as db:
-            secret = db.scalars(select(ExamSession.token_secret)).one()
+            secret = db.scalars(select(ExamSession.token_secret)
+                                .where(ExamSession.code == SESSION)).one()
         assert secret is not None
         return current_token(secret, self.clock.now())
 

@@ -4,7 +4,7 @@ import { Channel } from "./channel.js";
 import { ServerClock, formatRemaining } from "./clock.js";
 import { ExamView } from "./exam.js";
 import { watchIntegrity } from "./integrity.js";
-import { showResult } from "./result.js";
+import { showReceipt, showResult } from "./result.js";
 import {
   AttemptStore, clearLogin, largeTextPreference, loadLogin, saveLogin, setLargeTextPreference,
 } from "./store.js";
@@ -176,6 +176,7 @@ function finish(result, reason) {
   screen("result");
   setConnection("idle");
   $("result-title").focus();
+  showReceipt(login?.bearer); // the bearer stays in memory for this, not in localStorage
 }
 
 function tick() {

@@ -1,6 +1,10 @@
-// The result screen: section scores, total, and the decision exactly as the server gave it.
+// The result screen: section scores, total, and the decision exactly as the server gave it;
+// then the receipt that the result is in the public result log, with a QR code of it.
 
+import qrcode from "../vendor/qrcode.mjs";
 import { t } from "./strings.js";
+
+const RECEIPT_TRIES = 30; // once a second: the server logs a result within about a second
 
 const $ = (id) => document.getElementById(id);
 
@@ -62,3 +66,45 @@ function showRules(box, result) {
   }
 }
 
+
+/**
+ * Fetch the receipt (`GET /ujian/receipt` with the login's bearer) and show it: leaf hash,
+ * log size, signature, and a QR code of the receipt JSON for `seleksi log verify --receipt`.
+ * The result may reach the log a moment after the finish: ask again every second, ~30 s.
+ */
+export async function showReceipt(bearer) {
+  const status = $("receipt-status");
+  $("receipt-fields").hidden = true;
+  $("receipt-qr").hidden = true;
+  status.textContent = t("receipt_waiting");
+  for (let tries = 0; bearer && tries < RECEIPT_TRIES; tries += 1) {
+    const response = await fetch("/ujian/receipt", {
+      headers: { Authorization: `Bearer ${bearer}` }, cache: "no-store",
+    }).catch(() => null);
+    if (response?.ok) {
+      const receipt = await response.json().catch(() => null);
+      if (receipt?.leaf_hash) {
+        showReceiptFields(receipt);
+        return;
+      }
+    } else if (response && response.status !== 404 && response.status !== 503) {
+      break; // 401: this login is no longer valid, asking again will not help
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  status.textContent = t("receipt_unavailable");
+}
+
+function showReceiptFields(receipt) {
+  $("receipt-status").textContent = t("receipt_logged", { index: receipt.leaf_index });
+  $("receipt-leaf-hash").textContent = receipt.leaf_hash;
+  $("receipt-tree-size").textContent = String(receipt.tree_size);
+  $("receipt-signature").textContent = receipt.tree_head_signature;
+  $("receipt-fields").hidden = false;
+  const code = qrcode(0, "L"); // type 0: the smallest QR version that holds the text
+  code.addData(JSON.stringify(receipt));
+  code.make();
+  const image = $("receipt-qr");
+  image.src = code.createDataURL(3, 4); // a GIF data: URL (the CSP allows data: images)
+  image.hidden = false;
+}

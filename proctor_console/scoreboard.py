@@ -1,0 +1,96 @@
+"""The public scoreboard's data: one row per participant of a session, as the public sees it.
+
+A row: participant number, name (masked unless the committee publishes names:
+``SCOREBOARD_MASK_NAMES``), formation, the section scores and total (the live score while the
+candidate works, the official result once finished: both from ``scoring``, so they never
+differ), and a status: ``belum`` (not started), ``ujian`` (working), or the code once
+finished: ``P`` (threshold met), ``TL`` (below), after the session closed ``TH`` for those
+absent. The scheme's section maxima and pass rules come with the session, for the chart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.db import reading
+from exam_server.models import Attempt, Exam, ExamSession, Participant
+from scoring.services import load_scheme
+
+COLUMNS = ("participant", "name", "formation", "status", "total")
+
+
+def mask(name: str) -> str:
+    """``Budi Santoso`` → ``B*** S******`` (first letter of each word kept)."""
+    return " ".join(w[:1] + "*" * (len(w) - 1) for w in name.split())
+
+
+def status(attempt: Attempt | None, session_state: str) -> str:
+    """The public status code of one participant (module docstring)."""
+    if attempt is None or attempt.state == "ready":
+        return "TH" if session_state in ("closed", "published") else "belum"
+    if attempt.state == "working":
+        return "ujian"
+    passed = (attempt.result or {}).get("passed")
+    return "P" if passed else "TL"
+
+
+def session_info(db: Session, row: ExamSession) -> dict[str, Any]:
+    """The session's head with its scheme's sections and pass rules (for the chart)."""
+    scheme = load_scheme(db.get_one(Exam, row.exam_id).scheme)
+    return {"id": row.id, "exam": row.exam_id, "code": row.code, "site": row.site,
+            "room": row.room, "state": row.state, "scheme": scheme.id,
+            "sections": [{"code": s.code, "max": s.max_score} for s in scheme.sections],
+            "max": scheme.max_score,
+            "rules": [{"rule": r.name, "categories": None if r.categories is None
+                       else list(r.categories), "minima": dict(r.minima)}
+                      for r in scheme.pass_rules]}
+
+
+def scoreboard_rows(factory: sessionmaker[Session], session_id: int, *, masked: bool,
+                    attempts: Iterable[int] | None = None) -> tuple[dict[str, Any],
+                                                                   list[dict[str, Any]]]:
+    """The session's info and its rows (only those of ``attempts`` when given)."""
+    with reading(factory) as db:
+        row = db.get(ExamSession, session_id)
+        if row is None:
+            raise LookupError(f"no session {session_id}")
+        info = session_info(db, row)
+        codes = [s["code"] for s in info["sections"]]
+        query = (select(Participant, Attempt)
+                 .outerjoin(Attempt, Attempt.participant_id == Participant.id)
+                 .where(Participant.session_id == session_id).order_by(Participant.number))
+        if attempts is not None:
+            query = query.where(Attempt.id.in_(sorted(set(attempts))))
+        out = []
+        for p, a in db.execute(query).all():
+            score = None if a is None else (a.result if a.state == "finished"
+                                            else a.live_score)
+            sections = (score or {}).get("sections", {})
+            out.append({"participant": p.number, "name": mask(p.name) if masked else p.name,
+                        "formation": p.formation,
+                        "sections": {c: sections.get(c) for c in codes},
+                        "total": None if score is None else score.get("total"),
+                        "status": status(a, row.state)})
+        return info, out
+
+
+def etag(payload: Any) -> str:
+    """A strong ETag of a JSON payload (its canonical form's SHA-256)."""
+    data = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+
+
+def find_session_id(factory: sessionmaker[Session], ref: str) -> int | None:
+    """A session by its number id or its code (``JKT1-S1``); None when unknown or when the
+    code repeats across exams."""
+    with reading(factory) as db:
+        if ref.isdigit():
+            return db.scalar(select(ExamSession.id).where(ExamSession.id == int(ref)))
+        ids = db.scalars(select(ExamSession.id).where(ExamSession.code == ref)).all()
+        return ids[0] if len(ids) == 1 else None

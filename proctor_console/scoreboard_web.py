@@ -1,0 +1,197 @@
+"""The public scoreboard: pages, a JSON/CSV API with ETags, and the ``/scoreboard`` namespace.
+
+No log-in. ``/scoreboard`` lists the sessions; ``/scoreboard/<session>`` is a session's live
+table and chart (``?big=1``: the large-screen mode for the screens outside the room;
+``?lang=en``: English). ``GET /api/scoreboard/<session>`` and ``.csv`` give the same rows
+with a strong ETag (``If-None-Match`` → 304). The namespace ``/scoreboard`` answers
+``join {"session": id}`` with the whole table and then sends ``scores {"session", "rows",
+"full"}`` with the changed rows, at most every half second per session, however many answers
+arrive (:class:`ScoreboardPusher`). ``<session>`` is the session's number id or its code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask_socketio import Namespace, join_room, leave_room
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.db import reading
+from exam_server.models import ExamSession
+from exam_server.realtime import socketio
+from exam_server.runtime import ExamRuntime
+from proctor_console.live import Coalescer
+from proctor_console.scoreboard import etag, find_session_id, scoreboard_rows
+
+bp = Blueprint("scoreboard", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/scoreboard/static")
+NAMESPACE = "/scoreboard"
+LANGUAGES = ("id", "en")
+TEXTS = {
+    "id": {"title": "Papan skor", "sessions": "Sesi", "participant": "Nomor peserta",
+           "name": "Nama", "formation": "Formasi", "status": "Status", "total": "Total",
+           "distribution": "Sebaran nilai", "threshold": "ambang batas", "live": "Langsung",
+           "offline": "Terputus — menyambung lagi…", "other": "English",
+           "belum": "belum mulai", "ujian": "sedang ujian", "P": "P (memenuhi)",
+           "TL": "TL (tidak memenuhi)", "TH": "TH (tidak hadir)", "count": "peserta",
+           "finished": "selesai", "working": "sedang ujian"},
+    "en": {"title": "Scoreboard", "sessions": "Sessions", "participant": "Participant no.",
+           "name": "Name", "formation": "Formation", "status": "Status", "total": "Total",
+           "distribution": "Score distribution", "threshold": "threshold", "live": "Live",
+           "offline": "Disconnected — reconnecting…", "other": "Bahasa Indonesia",
+           "belum": "not started", "ujian": "sitting", "P": "P (passed)",
+           "TL": "TL (below threshold)", "TH": "TH (absent)", "count": "participants",
+           "finished": "finished", "working": "sitting"},
+}
+
+
+def _factory() -> sessionmaker[Session]:
+    made: sessionmaker[Session] = current_app.extensions["seleksi.db"]
+    return made
+
+
+def _masked() -> bool:
+    return bool(current_app.config.get("SCOREBOARD_MASK_NAMES", True))
+
+
+def _language() -> str:
+    asked = request.args.get("lang")
+    return asked if asked in LANGUAGES else "id"
+
+
+def _session_or_404(ref: str) -> int:
+    session_id = find_session_id(_factory(), ref)
+    if session_id is None:
+        abort(404)
+    return session_id
+
+
+def _public(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'self'")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/scoreboard")
+def sessions() -> Response:
+    """Every session, with a link to its scoreboard."""
+    with reading(_factory()) as db:
+        rows = db.scalars(select(ExamSession).order_by(ExamSession.starts_at,
+                                                       ExamSession.code)).all()
+        listing = [{"id": r.id, "code": r.code, "exam": r.exam_id, "site": r.site,
+                    "room": r.room, "state": r.state} for r in rows]
+    lang = _language()
+    return _public(Response(render_template("scoreboard/index.html", sessions=listing,
+                                            lang=lang, t=TEXTS[lang])))
+
+
+@bp.get("/scoreboard/<ref>")
+def page(ref: str) -> Response:
+    """A session's live scoreboard (``?big=1`` large screen, ``?lang=en``)."""
+    session_id = _session_or_404(ref)
+    lang = _language()
+    return _public(Response(render_template(
+        "scoreboard/session.html", session_id=session_id, ref=ref, lang=lang, t=TEXTS[lang],
+        big=request.args.get("big") == "1")))
+
+
+def _table(session_id: int) -> dict[str, Any]:
+    info, rows = scoreboard_rows(_factory(), session_id, masked=_masked())
+    return {"session": info, "rows": rows}
+
+
+@bp.get("/api/scoreboard/<ref>")
+def api(ref: str) -> Response:
+    """The table as JSON, or as CSV when ``ref`` ends in ``.csv``; with a strong ETag."""
+    as_csv = ref.endswith(".csv")
+    session_id = _session_or_404(ref.removesuffix(".csv") if as_csv else ref)
+    table = _table(session_id)
+    tag = etag(table) + ("-csv" if as_csv else "")
+    if request.if_none_match.contains(tag):
+        response = Response(status=304)
+    elif as_csv:
+        response = Response(_csv(table), mimetype="text/csv")
+        response.headers["Content-Disposition"] = (
+            f"inline; filename=scoreboard-{table['session']['code']}.csv")
+    else:
+        response = jsonify(table)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    return _public(response)
+
+
+def _csv(table: dict[str, Any]) -> str:
+    codes = [s["code"] for s in table["session"]["sections"]]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["participant", "name", "formation", *codes, "total", "status"])
+    for r in table["rows"]:
+        writer.writerow([r["participant"], r["name"], r["formation"],
+                         *("" if r["sections"][c] is None else r["sections"][c] for c in codes),
+                         "" if r["total"] is None else r["total"], r["status"]])
+    return out.getvalue()
+
+
+def room(session_id: int) -> str:
+    """The Socket.IO room of a session's public watchers."""
+    return f"scoreboard:{session_id}"
+
+
+class ScoreboardPusher(Coalescer):
+    """``scores`` pushes: the changed rows of a session, at most every half second."""
+
+    def __init__(self, rt: ExamRuntime, *, everywhere: bool, masked: bool) -> None:
+        super().__init__(rt, everywhere=everywhere)
+        self.masked = masked
+
+    def push(self, session_id: int, attempts: set[int] | None) -> bool:
+        try:
+            info, rows = scoreboard_rows(self.rt.factory, session_id, masked=self.masked,
+                                         attempts=attempts)
+        except LookupError:
+            return False
+        socketio.emit("scores", {"session": info, "rows": rows, "full": attempts is None},
+                      to=room(session_id), namespace=NAMESPACE)
+        return True
+
+
+class ScoreboardNamespace(Namespace):  # type: ignore[misc]
+    """``/scoreboard``: anyone may join a session's table (module docstring)."""
+
+    def __init__(self, rt: ExamRuntime, pusher: ScoreboardPusher) -> None:
+        super().__init__(NAMESPACE)
+        self.rt, self.pusher = rt, pusher
+
+    def _sid(self) -> str:
+        sid: str = request.sid  # type: ignore[attr-defined]
+        return sid
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        self.pusher.watchers.pop(self._sid(), None)
+
+    def on_join(self, data: Any = None) -> dict[str, Any]:
+        ref = data.get("session") if isinstance(data, dict) else None
+        if isinstance(ref, bool) or not isinstance(ref, int | str):
+            return {"ok": False, "error": "bad_request"}
+        session_id = find_session_id(self.rt.factory, str(ref)[:64])
+        if session_id is None:
+            return {"ok": False, "error": "not_found"}
+        info, rows = scoreboard_rows(self.rt.factory, session_id, masked=self.pusher.masked)
+        join_room(room(session_id))
+        self.pusher.watchers.setdefault(self._sid(), set()).add(session_id)
+        return {"ok": True, "session": info, "rows": rows}
+
+    def on_leave(self, data: Any = None) -> dict[str, Any]:
+        ref = data.get("session") if isinstance(data, dict) else None
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            leave_room(room(ref))
+            self.pusher.watchers.get(self._sid(), set()).discard(ref)
+        return {"ok": True}

@@ -1,0 +1,246 @@
+"""Appending final results to the log: one ``result`` entry per finished attempt, exactly once.
+
+The exam server does not call the log when an attempt finishes (it never imports the
+console). Instead every serving process runs an :class:`Appender` that sweeps once a second:
+it looks for finished attempts without a ``result`` leaf and appends them with
+:func:`append_pending`, which owns the transaction. That transaction first serialises with
+every other append (``exam_server.db.serialise(db, "seleksi.result_log")``: PostgreSQL's
+advisory lock; SQLite's ``BEGIN IMMEDIATE`` write lock), then looks again (under the lock it
+sees every append committed before), numbers the new leaves after the last one, writes them
+and the signed head of the new size, and commits. So two processes sweeping at once append
+each result once, with indexes 0, 1, 2, … and no gap; a partial unique index on
+``result_log (attempt_id) WHERE kind = 'result'`` stands behind that in the schema.
+
+A record holds no name (the log is public): ``kind``, ``exam``, ``session``, ``participant``
+(the number), ``sections``, ``total``, ``code`` (``P`` when the result passed the threshold,
+else ``TL``), ``time`` (``finished_at``, ISO 8601 UTC) and ``reason`` (candidate, deadline or
+proctor).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, Select, Table, and_, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from exam_server.clock import epoch_ms
+from exam_server.db import reading, serialise, transaction
+from exam_server.models import Attempt, ExamSession, Participant
+from proctor_console.transparency.exceptions import LogIntegrityError, RecordError
+from proctor_console.transparency.log_store import (
+    HEAD,
+    LOG,
+    StoredHead,
+    TreeCache,
+    latest_head,
+)
+from proctor_console.transparency.merkle import MerkleTree, leaf_hash
+from proctor_console.transparency.records import b64decode, leaf_input, sign_tree_head
+
+log = logging.getLogger(__name__)
+
+RESULT_LOG_LOCK = "seleksi.result_log"
+BATCH = 500
+"""At most this many results are appended per transaction (the rest in the next sweep)."""
+
+ATTEMPT = cast(Table, Attempt.__table__)
+PARTICIPANT = cast(Table, Participant.__table__)
+SESSION = cast(Table, ExamSession.__table__)
+
+
+def pending_query(limit: int, skip: frozenset[int] = frozenset()) -> Select[Any]:
+    """Finished attempts without a ``result`` leaf, oldest finish first (not those in
+    ``skip``: attempts whose stored result cannot be logged, already reported)."""
+    a, p, s, r = ATTEMPT.c, PARTICIPANT.c, SESSION.c, LOG.c
+    query = (select(a.id, a.finished_at, a.finish_reason, a.result, p.number, p.exam_id,
+                   s.code.label("session_code"))
+            .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
+            .join(SESSION, a.session_id == s.id)
+            .outerjoin(LOG, and_(r.attempt_id == a.id, r.kind == "result"))
+             .where(a.state == "finished", r.leaf_index.is_(None))
+             .order_by(a.finished_at, a.id).limit(limit))
+    return query.where(a.id.not_in(skip)) if skip else query
+
+
+def result_record(row: Any) -> dict[str, Any]:
+    """The log record of one finished attempt (a row of :func:`pending_query`).
+
+    Raises
+    ------
+    RecordError
+        The stored result lacks what a record needs (named), or has no finish time.
+    """
+    result = row.result
+    if not isinstance(result, dict) or "sections" not in result or "total" not in result:
+        raise RecordError(f"attempt {row.id}: its stored result {result!r} has no sections "
+                          "and total to log")
+    if row.finished_at is None:
+        raise RecordError(f"attempt {row.id} is finished but has no finished_at")
+    return {"kind": "result", "exam": row.exam_id, "session": row.session_code,
+            "participant": row.number, "sections": result["sections"],
+            "total": result["total"], "code": "P" if result.get("passed") else "TL",
+            "time": row.finished_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "reason": row.finish_reason}
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What one :func:`append_pending` call did: leaves added, and the signed head after."""
+
+    count: int
+    tree_size: int
+    head: dict[str, Any] | None = None
+    refused: tuple[tuple[int, str], ...] = ()
+    """Attempts left out, each with the reason (an invalid stored result)."""
+
+
+def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, now: datetime,
+                   cache: TreeCache | None = None, limit: int = BATCH,
+                   skip: frozenset[int] = frozenset()) -> Appended:
+    """Append a ``result`` entry for every finished attempt that has none (up to ``limit``),
+    then sign and store the head of the new size; all in one serialised transaction.
+
+    Parameters
+    ----------
+    factory
+        Sessions of the exam server's database.
+    key
+        The log's Ed25519 signing key.
+    now
+        The time of the new head (kept no earlier than the previous head's).
+    cache
+        The caller's tree of the log, caught up and extended here; a fresh one when None.
+        If this call raises, the cache may hold leaves that were rolled back: reset it.
+    limit
+        Most results appended in this call.
+    skip
+        Attempts not to look at (their stored result was refused before).
+
+    Raises
+    ------
+    LogIntegrityError
+        The stored log does not hold together (an entry deleted, a leaf hash changed):
+        nothing is appended to a damaged log.
+    """
+    cache = cache or TreeCache()
+    with transaction(factory) as db:
+        serialise(db, RESULT_LOG_LOCK)
+        conn = db.connection()
+        rows = conn.execute(pending_query(limit, skip)).all()
+        if not rows:
+            return Appended(0, cache.tree.size)
+        head = latest_head(conn)
+        size = 0 if head is None else head.tree_size
+        tree = _checked_tree(conn, cache, head)
+        entries: list[dict[str, Any]] = []
+        refused: list[tuple[int, str]] = []
+        for row in rows:
+            try:
+                data = leaf_input(result_record(row))
+            except RecordError as exc:
+                refused.append((int(row.id), str(exc)))
+                continue
+            entries.append({"leaf_index": size + len(entries), "leaf_input": data,
+                            "leaf_hash": leaf_hash(data), "kind": "result",
+                            "attempt_id": row.id})
+        if not entries:
+            return Appended(0, size, refused=tuple(refused))
+        conn.execute(insert(LOG), entries)
+        tree.extend(e["leaf_hash"] for e in entries)
+        stamp = max(epoch_ms(now), 0 if head is None else head.timestamp)
+        root = tree.root()
+        sth = sign_tree_head(key, tree.size, stamp, root)
+        conn.execute(insert(HEAD).values(
+            tree_size=tree.size, timestamp=stamp, root_hash=root,
+            signature=b64decode(sth["tree_head_signature"], "tree_head_signature")))
+    return Appended(len(entries), tree.size, sth, tuple(refused))
+
+
+def _checked_tree(conn: Connection, cache: TreeCache, head: StoredHead | None) -> MerkleTree:
+    """The cached tree caught up to the table, checked against the newest signed head."""
+    size = 0 if head is None else head.tree_size
+    if cache.tree.size > size:
+        cache.reset()  # leaves of a rolled-back append, or a log restored from backup
+    last = conn.execute(select(LOG.c.leaf_index).order_by(LOG.c.leaf_index.desc())
+                        .limit(1)).scalar()
+    count = 0 if last is None else int(last) + 1
+    if count != size:
+        raise LogIntegrityError(
+            f"result_log ends at entry {count - 1} but the newest signed head (log_head) is "
+            f"of size {size}: entries or heads were deleted or written outside the appender; "
+            "restore both tables from backup before appending")
+    tree = cache.catch_up(conn, size)
+    if head is not None and tree.root(size) != head.root_hash:
+        cache.reset()
+        raise LogIntegrityError(
+            f"the leaf hashes in result_log do not hash to the root of the signed head of "
+            f"size {size}: a stored leaf hash was changed; restore result_log from backup")
+    return tree
+
+
+class Appender:
+    """A serving process's sweep: append pending results once a second.
+
+    Parameters
+    ----------
+    factory
+        Sessions of the exam server's database.
+    key
+        Returns the log's signing key (loaded on first use).
+    now
+        The server's clock.
+    offload
+        Runs the append transaction (``offload(fn)``); on SQLite a thread of gevent's pool,
+        so the event loop is not held while SQLite waits for its write lock and syncs.
+    every
+        Seconds between sweeps.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], key: Callable[[], Ed25519PrivateKey],
+                 now: Callable[[], datetime], *,
+                 offload: Callable[[Callable[[], Appended]], Appended] | None = None,
+                 every: float = 1.0) -> None:
+        self.factory, self.key, self.now, self.every = factory, key, now, every
+        self.offload = offload or (lambda fn: fn())
+        self.cache = TreeCache()
+        self.skip: frozenset[int] = frozenset()
+
+    def pending(self) -> bool:
+        """Whether some finished attempt lacks its leaf (a read, no lock taken)."""
+        with reading(self.factory) as db:
+            found = db.connection().execute(pending_query(1, self.skip)).first()
+        return found is not None
+
+    def sweep(self) -> int:
+        """Append what is pending; the number of leaves appended."""
+        if not self.pending():
+            return 0
+        key = self.key()
+        try:
+            done = self.offload(lambda: append_pending(self.factory, key, now=self.now(),
+                                                       cache=self.cache, skip=self.skip))
+        except Exception:
+            self.cache.reset()
+            raise
+        for attempt_id, reason in done.refused:
+            log.error("result log: attempt %s not appended (skipped until the server "
+                      "restarts): %s", attempt_id, reason)
+        self.skip |= {attempt_id for attempt_id, _ in done.refused}
+        return done.count
+
+    def run(self) -> None:
+        """Sweep every :attr:`every` seconds for ever (the serving process's greenlet)."""
+        import gevent
+
+        while True:
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("result log: the sweep failed; trying again in %s s", self.every)
+            gevent.sleep(self.every)

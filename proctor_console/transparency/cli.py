@@ -1,0 +1,95 @@
+"""``seleksi log``: the public result log from the command line.
+
+``seleksi log verify URL_OR_DIR [--receipt FILE] [--state FILE]`` runs the independent
+verifier ``tools/verify_log.py`` itself, loaded from the repository by its file path: the
+checks an observer runs and the ones this command runs are the same code, not two copies.
+Its exit status is the verifier's (0: every check held; 1: a problem, named on stderr).
+
+Registered by ``exam_server.cli._register`` (:func:`register`), which also has
+``seleksi keys init`` make the log's key (``keys/log.key``) beside the bank's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import click
+
+from proctor_console.transparency.keys import LOG_KEY, ensure_log_key
+
+VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verify_log.py"
+MODULE_NAME = "seleksi_tools_verify_log"
+
+
+def load_verifier(path: Path = VERIFIER) -> ModuleType:
+    """``tools/verify_log.py`` as a module (it is a script beside the packages, not in one).
+
+    Raises
+    ------
+    click.ClickException
+        The file is not there (an installation without the repository's ``tools/``).
+    """
+    if MODULE_NAME in sys.modules:
+        return sys.modules[MODULE_NAME]
+    spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+    if not path.is_file() or spec is None or spec.loader is None:
+        raise click.ClickException(
+            f"{path} is missing: `seleksi log verify` runs the repository's independent "
+            "verifier; install Seleksi from a checkout (pip install -e .) or run "
+            "tools/verify_log.py from one")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[MODULE_NAME] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[MODULE_NAME]
+        raise
+    return module
+
+
+@click.group("log")
+def group() -> None:
+    """The public result log: verify it as any observer would."""
+
+
+@group.command("verify")
+@click.argument("source", metavar="URL_OR_DIR")
+@click.option("--receipt", type=click.Path(dir_okay=False, path_type=Path),
+              help="a receipt JSON (from the result page) whose record must be in the log")
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path),
+              help="where heads seen before are kept (default ~/.seleksi-log-heads.json)")
+@click.pass_context
+def verify(ctx: click.Context, source: str, receipt: Path | None, state: Path | None) -> None:
+    """Check the log at URL_OR_DIR (a server's base URL or a dump directory).
+
+    Checks the signed tree head, that the entries hash to it, that every head seen before
+    (--state) is consistent with it, and with --receipt the inclusion of that record. A
+    changed, dropped or reordered entry is named. Exit status 0 when all holds, else 1.
+    """
+    argv = [source]
+    if receipt is not None:
+        argv += ["--receipt", str(receipt)]
+    if state is not None:
+        argv += ["--state", str(state)]
+    status = load_verifier().main(argv)
+    sys.stdout.flush()
+    ctx.exit(int(status))
+
+
+def make_log_key(folder: Path) -> str | None:
+    """For ``seleksi keys init``: make ``log.key`` if missing; a line saying so, or None."""
+    if ensure_log_key(folder):
+        return f"{LOG_KEY} (signs the public result log's tree heads, 0600)"
+    return None
+
+
+def register(main: click.Group) -> None:
+    """Add ``seleksi log`` to the command line and the log key to ``seleksi keys init``."""
+    from exam_server.cli import keys
+
+    main.add_command(group)
+    if make_log_key not in keys.AFTER_INIT:
+        keys.AFTER_INIT.append(make_log_key)
