@@ -85,6 +85,21 @@ def add_user(factory: sessionmaker[Session], username: str, password: str, *, ro
     return user
 
 
+def set_password(factory: sessionmaker[Session], username: str, password: str, *,
+                 actor: str) -> None:
+    """Give an account a new password (and lift any lock-out)."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+    with transaction(factory) as db:
+        user = db.scalars(select(ProctorUser).where(ProctorUser.username == username)
+                          .with_for_update()).one_or_none()
+        if user is None:
+            raise AccountError(f"no user {username!r}")
+        user.password_hash = _hasher.hash(password)
+        user.failed_logins, user.locked_until = 0, None
+        append_audit(db, actor=actor, action="user.password", subject=username, details={})
+
+
 def load_proctor(factory: sessionmaker[Session], user_id: int) -> Proctor | None:
     """The account with its assignments, or None (deleted)."""
     with reading(factory) as db:

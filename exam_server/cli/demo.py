@@ -120,7 +120,14 @@ def group(ctx: click.Context, n_items: int, n_participants: int, n_simulated: in
         token = session_token(open_db(), SESSION, datetime.now(UTC))
         click.echo(f"  session token   {token}   (changes every 15 minutes; the current one: "
                    f"`seleksi session token {SESSION}`)")
+    from proctor_console.cli import demo_account  # the CLI's wiring exception (see cli/__init__)
+
+    user, password = demo_account(folder)
     click.echo(f"\nCandidate page: http://{host}:{port}/ujian")
+    click.echo(f"Proctor console: http://{host}:{port}/proctor   (user {user}, password "
+               f"{password}; kept in {folder / 'console-password.txt'})")
+    click.echo(f"Public scoreboard: http://{host}:{port}/scoreboard/{SESSION}   "
+               f"(?big=1 for the screens outside the room)")
     simulated = cards[-n_simulated:] if n_simulated and state == "running" else []
     if n_simulated and len(cards) < n_simulated:
         click.echo(f"warning: only {len(cards)} participants; simulating all of them")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sqlite3
 import subprocess
 import time
@@ -189,3 +190,33 @@ def test_simulated_candidates_answer_through_the_protocol(demo: Demo) -> None:
         time.sleep(0.5)
     assert all(counts.get(n, 0) >= 5 for n in simulated), counts
     assert not set(counts) - set(simulated) - {"2411000000001"}  # nobody else was made to sit
+
+
+def test_the_demo_console_scoreboard_and_log_come_alive(demo: Demo) -> None:
+    line = next(x for x in demo.log.read_text(encoding="utf-8").splitlines()
+                if x.startswith("Proctor console:"))
+    user, password = re.search(r"\(user (\S+), password (\S+);", line).groups()  # type: ignore[union-attr]
+    browser = requests.Session()
+    page = browser.get(f"{demo.base}/proctor/login", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    r = browser.post(f"{demo.base}/proctor/login", timeout=10, allow_redirects=False,
+                     data={"username": user, "password": password, "csrf_token": token},
+                     headers={"Referer": f"{demo.base}/proctor/login"})
+    assert r.status_code == 302, r.text
+    simulated = {f"2411{n:09d}" for n in (6, 7, 8)}
+    deadline = time.monotonic() + 30
+    rows: dict[str, dict[str, object]] = {}
+    while time.monotonic() < deadline:
+        roster = browser.get(f"{demo.base}/proctor/api/sessions/1/roster", timeout=10).json()
+        rows = {r["participant"]: r for r in roster["rows"]}
+        if all(int(rows[n]["answered"]) >= 3 for n in simulated):  # type: ignore[call-overload]
+            break
+        time.sleep(0.5)
+    assert all(rows[n]["status"] == "working" for n in simulated), rows
+    board = requests.get(f"{demo.base}/api/scoreboard/JKT1-S1", timeout=10).json()
+    assert {r["status"] for r in board["rows"] if r["participant"] in simulated} == {"ujian"}
+    assert all(r["total"] is not None for r in board["rows"] if r["participant"] in simulated)
+    verify = subprocess.run([str(SELEKSI), "log", "verify", demo.base, "--state",
+                             str(demo.instance.parent / "heads.json")],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
