@@ -189,6 +189,10 @@ class Participant(Base):
     pin_hash: Mapped[str | None] = mapped_column(sa.String(200))
     pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     locked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Disqualification, DIS (0006_disqualification): when, by whom and why.
+    disqualified_at: Mapped[datetime | None]
+    disqualified_by: Mapped[str | None] = mapped_column(sa.String(200))
+    disqualified_reason: Mapped[str | None] = mapped_column(sa.String(500))
 
 
 # --- sealed packages ---------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""What a proctor does to a running room: pause, resume, extend, finish one, close, publish.
+"""What a proctor does to a running room: pause, resume, extend, finish one, disqualify,
+close, publish.
 
 Each action is a service function that owns its transaction, needs a reason, writes an audit
 row, and bumps ``exam_session.control_version``: every server process watches that number
@@ -230,3 +231,45 @@ def publish_session(factory: sessionmaker[Session], code: str, *, actor: str, re
         append_audit(db, actor=actor, action="session.publish",
                      subject=f"{row.exam_id}/{row.code}", details={"reason": why})
     return row
+
+
+def disqualify(factory: sessionmaker[Session], papers: PaperCache, number: str, *,
+               actor: str, reason: str, now: datetime,
+               exam_id: str | None = None) -> dict[str, Any]:
+    """Disqualify a participant (DIS): their attempt is finished now if it is still running
+    (reason ``proctor``), and their result stands as DIS on the scoreboard, in the session
+    report and, as a ``correction`` entry, in the public result log. Returns the result.
+
+    Raises
+    ------
+    AttemptRefused
+        ``not_started``: nobody can be disqualified from a paper they never started.
+    SessionStateError
+        Already disqualified.
+    """
+    why = _reason(reason)
+    with transaction(factory) as db:
+        person = find_participant(db, number, exam_id)
+        if person.disqualified_at is not None:
+            raise SessionStateError(f"participant {number} was disqualified already "
+                                    f"({person.disqualified_at:%Y-%m-%d %H:%M} UTC)")
+        attempt = db.scalars(select(Attempt).where(Attempt.participant_id == person.id)
+                             ).one_or_none()
+        if attempt is None or attempt.state == "ready":
+            raise AttemptRefused("not_started")
+        ref = ref_for_attempt(db, attempt.id)
+    opened = papers.get(ref.session_id) if attempt.state == "working" else None
+    with transaction(factory) as db:
+        a = db.scalars(select(Attempt).where(Attempt.id == ref.id).with_for_update()).one()
+        if a.state == "working":
+            assert opened is not None  # noqa: S101 - read above for a working attempt
+            finish_in(db, opened, ref, "proctor", now)
+            db.refresh(a)
+        person = db.get_one(Participant, ref.participant_id)
+        person.disqualified_at, person.disqualified_by = now, actor
+        person.disqualified_reason = why[:500]
+        _bump(db.get_one(ExamSession, ref.session_id))
+        append_audit(db, actor=actor, action="participant.disqualify", subject=ref.subject,
+                     details={"reason": why, "attempt": ref.id})
+        result = dict(a.result or {})
+    return result

@@ -21,6 +21,7 @@ from exam_server.db import reading
 from exam_server.models import ExamSession, Participant
 from exam_server.proctoring import (
     close_session,
+    disqualify,
     extend_time,
     finish_participant,
     pause_session,
@@ -122,6 +123,14 @@ def _finish(row: ExamSession, data: dict[str, Any], actor: str, why: str) -> dic
     return {"result": result}
 
 
+def _disqualify(row: ExamSession, data: dict[str, Any], actor: str,
+                why: str) -> dict[str, Any]:
+    rt = _rt()
+    result = disqualify(rt.factory, rt.papers, _participant(row, data), actor=actor,
+                        reason=why, now=rt.clock.now(), exam_id=row.exam_id)
+    return {"result": result}
+
+
 def _close(row: ExamSession, data: dict[str, Any], actor: str, why: str) -> dict[str, Any]:
     rt = _rt()
     return {"counts": close_session(rt.factory, rt.papers, row.code, actor=actor, reason=why,
@@ -130,7 +139,8 @@ def _close(row: ExamSession, data: dict[str, Any], actor: str, why: str) -> dict
 
 ACTIONS: dict[str, Action] = {
     "open": _open, "start": _start, "pause": _pause, "resume": _resume, "extend": _extend,
-    "reset_login": _reset_login, "unlock": _unlock, "finish": _finish, "close": _close,
+    "reset_login": _reset_login, "unlock": _unlock, "finish": _finish,
+    "disqualify": _disqualify, "close": _close,
 }
 
 

@@ -26,7 +26,8 @@ from proctor_console.scoreboard import session_info, status
 # Audit actions that are a person's decision about the room or a participant.
 ACTIONS = ("session.open", "session.start", "session.pause", "session.resume",
            "session.close", "session.publish", "session.pins", "attempt.extend",
-           "attempt.finish_by_proctor", "participant.unlock", "participant.reset_login")
+           "attempt.finish_by_proctor", "participant.unlock", "participant.reset_login",
+           "participant.disqualify")
 INCIDENTS = ("server.downtime", "login.refused")
 
 
@@ -93,7 +94,7 @@ def session_report(factory: sessionmaker[Session], session_id: int) -> SessionRe
                 "participant": p.number, "name": p.name, "formation": p.formation,
                 "category": p.category, "sections": {c: sections.get(c) for c in codes},
                 "total": None if result is None else result.get("total"),
-                "code": status(a, "closed" if row.state in ("closed", "published")
+                "code": status(p, a, "closed" if row.state in ("closed", "published")
                                else row.state),
                 "finish_reason": None if a is None else a.finish_reason,
                 "finished_at": None if a is None else a.finished_at})

@@ -7,7 +7,8 @@ A row's ``status`` is one of :data:`STATUSES`:
 - ``disconnected``: started, no live connection for ``disconnected_s`` seconds (the
   serving process refreshes ``attempt.connected_at`` every 10 s, so a connection not seen
   for :data:`LIVE_WITHIN` is gone);
-- ``finished`` (by the candidate or a proctor), ``auto_finished`` (by the clock).
+- ``finished`` (by the candidate or a proctor), ``auto_finished`` (by the clock);
+- ``disqualified``: DIS (its result stands, marked, and a correction goes to the public log).
 
 ``answered`` counts questions with a choice; ``left_s`` is the time left (frozen while the
 room is paused); ``score`` is the live score ``{"sections", "total"}`` (the same numbers as
@@ -28,7 +29,7 @@ from exam_server.db import reading
 from exam_server.models import Alert, Answer, Attempt, ExamSession, Participant
 
 STATUSES = ("not_arrived", "locked", "logged_in", "working", "disconnected", "finished",
-            "auto_finished")
+            "auto_finished", "disqualified")
 LIVE_WITHIN = timedelta(seconds=30)
 ALERTS_PER_ROW = 5
 
@@ -95,6 +96,8 @@ def _row(p: Participant, a: Attempt | None, answered: dict[int, int],
 
 def status(p: Participant, a: Attempt | None, now: datetime) -> str:
     """One participant's status (see the module docstring)."""
+    if p.disqualified_at is not None:
+        return "disqualified"
     if a is None:
         return "locked" if p.locked else "not_arrived"
     if a.state == "finished":

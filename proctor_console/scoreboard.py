@@ -5,7 +5,8 @@ A row: participant number, name (masked unless the committee publishes names:
 candidate works, the official result once finished: both from ``scoring``, so they never
 differ), and a status: ``belum`` (not started), ``ujian`` (working), or the code once
 finished: ``P`` (threshold met), ``TL`` (below), after the session closed ``TH`` for those
-absent. The scheme's section maxima and pass rules come with the session, for the chart.
+absent; ``DIS`` for a disqualified participant. The scheme's section maxima and pass rules
+come with the session, for the chart.
 """
 
 from __future__ import annotations
@@ -30,8 +31,10 @@ def mask(name: str) -> str:
     return " ".join(w[:1] + "*" * (len(w) - 1) for w in name.split())
 
 
-def status(attempt: Attempt | None, session_state: str) -> str:
+def status(person: Participant, attempt: Attempt | None, session_state: str) -> str:
     """The public status code of one participant (module docstring)."""
+    if person.disqualified_at is not None:
+        return "DIS"
     if attempt is None or attempt.state == "ready":
         return "TH" if session_state in ("closed", "published") else "belum"
     if attempt.state == "working":
@@ -76,7 +79,7 @@ def scoreboard_rows(factory: sessionmaker[Session], session_id: int, *, masked: 
                         "formation": p.formation,
                         "sections": {c: sections.get(c) for c in codes},
                         "total": None if score is None else score.get("total"),
-                        "status": status(a, row.state)})
+                        "status": status(p, a, row.state)})
         return info, out
 
 

@@ -37,14 +37,16 @@ TEXTS = {
            "distribution": "Sebaran nilai", "threshold": "ambang batas", "live": "Langsung",
            "offline": "Terputus — menyambung lagi…", "other": "English",
            "belum": "belum mulai", "ujian": "sedang ujian", "P": "P (memenuhi)",
-           "TL": "TL (tidak memenuhi)", "TH": "TH (tidak hadir)", "count": "peserta",
+           "TL": "TL (tidak memenuhi)", "TH": "TH (tidak hadir)", "DIS": "DIS (diskualifikasi)",
+           "count": "peserta",
            "finished": "selesai", "working": "sedang ujian"},
     "en": {"title": "Scoreboard", "sessions": "Sessions", "participant": "Participant no.",
            "name": "Name", "formation": "Formation", "status": "Status", "total": "Total",
            "distribution": "Score distribution", "threshold": "threshold", "live": "Live",
            "offline": "Disconnected — reconnecting…", "other": "Bahasa Indonesia",
            "belum": "not started", "ujian": "sitting", "P": "P (passed)",
-           "TL": "TL (below threshold)", "TH": "TH (absent)", "count": "participants",
+           "TL": "TL (below threshold)", "TH": "TH (absent)", "DIS": "DIS (disqualified)",
+           "count": "participants",
            "finished": "finished", "working": "sitting"},
 }
 

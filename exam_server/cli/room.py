@@ -1,4 +1,4 @@
-"""``seleksi session pause|resume|extend|finish|close|publish``: a proctor's room control.
+"""``seleksi session pause|resume|extend|finish|disqualify|close|publish``: room control.
 
 Each command needs ``--reason`` (it goes into the audit log). A running server notices the
 change within a second and tells the candidates (``exam_server.control_watch``).
@@ -14,6 +14,7 @@ from exam_server.clock import clock_from_env
 from exam_server.config import keys_path
 from exam_server.proctoring import (
     close_session,
+    disqualify,
     extend_time,
     finish_participant,
     pause_session,
@@ -96,6 +97,22 @@ def finish(participant: str, reason: str, exam_id: str | None, actor: str | None
                f"{result['decision']}")
 
 
+@click.command("disqualify")
+@click.argument("participant")
+@reason_option
+@exam_option
+@actor_option
+def disqualify_(participant: str, reason: str, exam_id: str | None, actor: str | None) -> None:
+    """Disqualify a participant (DIS): finished now if still working; logged publicly."""
+    try:
+        disqualify(open_db(), _papers(), participant, actor=actor or default_actor(),
+                   reason=reason, now=clock_from_env().now(), exam_id=exam_id)
+    except AttemptRefused:
+        raise click.ClickException(f"participant {participant} has not started: nothing to "
+                                   "disqualify") from None
+    click.echo(f"participant {participant} disqualified (DIS)")
+
+
 @click.command("close")
 @click.argument("session")
 @reason_option
@@ -122,4 +139,4 @@ def publish(session: str, reason: str, exam_id: str | None, actor: str | None) -
     click.echo(f"session {session} published")
 
 
-COMMANDS = (pause, resume, extend, finish, close, publish)
+COMMANDS = (pause, resume, extend, finish, disqualify_, close, publish)

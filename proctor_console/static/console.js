@@ -10,13 +10,14 @@ const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const STATUS = {
   not_arrived: "belum hadir", locked: "terkunci", logged_in: "sudah masuk", working: "mengerjakan",
   disconnected: "terputus", finished: "selesai", auto_finished: "selesai otomatis",
+  disqualified: "DIS",
 };
 const ACTIONS = {
   open: "Buka sesi", start: "Mulai sesi", pause: "Jeda ruang", resume: "Lanjutkan ruang",
   extend: "Tambah waktu", close: "Tutup sesi", reset_login: "Reset login",
-  unlock: "Buka kunci PIN", finish: "Selesaikan peserta",
+  unlock: "Buka kunci PIN", finish: "Selesaikan peserta", disqualify: "Diskualifikasi",
 };
-const ROW_ACTIONS = ["extend", "reset_login", "unlock", "finish"];
+const ROW_ACTIONS = ["extend", "reset_login", "unlock", "finish", "disqualify"];
 
 const rows = new Map();
 let head = null;

@@ -14,7 +14,8 @@ each result once, with indexes 0, 1, 2, … and no gap; a partial unique index o
 A record holds no name (the log is public): ``kind``, ``exam``, ``session``, ``participant``
 (the number), ``sections``, ``total``, ``code`` (``P`` when the result passed the threshold,
 else ``TL``), ``time`` (``finished_at``, ISO 8601 UTC) and ``reason`` (candidate, deadline or
-proctor).
+proctor). A disqualification (DIS) is appended, after its result, as a ``correction`` with
+code ``DIS``, the proctor's reason and ``corrects`` (the result's leaf index).
 """
 
 from __future__ import annotations
@@ -66,6 +67,36 @@ def pending_query(limit: int, skip: frozenset[int] = frozenset()) -> Select[Any]
              .where(a.state == "finished", r.leaf_index.is_(None))
              .order_by(a.finished_at, a.id).limit(limit))
     return query.where(a.id.not_in(skip)) if skip else query
+
+
+def corrections_query(limit: int) -> Select[Any]:
+    """Disqualified participants whose result is logged and whose ``DIS`` correction is not,
+    the oldest disqualification first."""
+    a, p, s = ATTEMPT.c, PARTICIPANT.c, SESSION.c
+    logged, corrected = LOG.alias("logged"), LOG.alias("corrected")
+    return (select(a.id, a.result, p.number, p.exam_id, p.disqualified_at,
+                   p.disqualified_reason, s.code.label("session_code"),
+                   logged.c.leaf_index.label("result_leaf"))
+            .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
+            .join(SESSION, a.session_id == s.id)
+            .join(logged, and_(logged.c.attempt_id == a.id, logged.c.kind == "result"))
+            .outerjoin(corrected, and_(corrected.c.attempt_id == a.id,
+                                       corrected.c.kind == "correction",
+                                       corrected.c.correction == "DIS"))
+            .where(p.disqualified_at.is_not(None), corrected.c.leaf_index.is_(None))
+            .order_by(p.disqualified_at, a.id).limit(limit))
+
+
+def dis_record(row: Any) -> dict[str, Any]:
+    """The ``correction`` record of a disqualification (a row of :func:`corrections_query`):
+    the logged result's scores with code ``DIS``, the time and reason, and ``corrects``, the
+    leaf index of the result it corrects."""
+    result = row.result if isinstance(row.result, dict) else {}
+    return {"kind": "correction", "exam": row.exam_id, "session": row.session_code,
+            "participant": row.number, "sections": result.get("sections", {}),
+            "total": result.get("total", 0), "code": "DIS",
+            "time": row.disqualified_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "reason": row.disqualified_reason or "", "corrects": int(row.result_leaf)}
 
 
 def result_record(row: Any) -> dict[str, Any]:
@@ -133,7 +164,7 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
         serialise(db, RESULT_LOG_LOCK)
         conn = db.connection()
         rows = conn.execute(pending_query(limit, skip)).all()
-        if not rows:
+        if not rows and conn.execute(corrections_query(1)).first() is None:
             return Appended(0, cache.tree.size)
         head = latest_head(conn)
         size = 0 if head is None else head.tree_size
@@ -148,10 +179,25 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
                 continue
             entries.append({"leaf_index": size + len(entries), "leaf_input": data,
                             "leaf_hash": leaf_hash(data), "kind": "result",
-                            "attempt_id": row.id})
+                            "attempt_id": row.id, "correction": None})
+        if entries:  # results first: a correction names its result's leaf
+            conn.execute(insert(LOG), entries)
+        corrections: list[dict[str, Any]] = []
+        for row in conn.execute(corrections_query(limit)).all():
+            try:
+                data = leaf_input(dis_record(row))
+            except RecordError as exc:
+                refused.append((int(row.id), str(exc)))
+                continue
+            corrections.append({"leaf_index": size + len(entries) + len(corrections),
+                                "leaf_input": data, "leaf_hash": leaf_hash(data),
+                                "kind": "correction", "attempt_id": row.id,
+                                "correction": "DIS"})
+        if corrections:
+            conn.execute(insert(LOG), corrections)
+        entries += corrections
         if not entries:
             return Appended(0, size, refused=tuple(refused))
-        conn.execute(insert(LOG), entries)
         tree.extend(e["leaf_hash"] for e in entries)
         stamp = max(epoch_ms(now), 0 if head is None else head.timestamp)
         root = tree.root()
@@ -212,9 +258,12 @@ class Appender:
         self.skip: frozenset[int] = frozenset()
 
     def pending(self) -> bool:
-        """Whether some finished attempt lacks its leaf (a read, no lock taken)."""
+        """Whether some finished attempt or disqualification lacks its leaf (a read, no lock
+        taken)."""
         with reading(self.factory) as db:
-            found = db.connection().execute(pending_query(1, self.skip)).first()
+            conn = db.connection()
+            found = (conn.execute(pending_query(1, self.skip)).first()
+                     or conn.execute(corrections_query(1)).first())
         return found is not None
 
     def sweep(self) -> int:

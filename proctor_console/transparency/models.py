@@ -39,6 +39,9 @@ class ResultLogEntry(Base):
         sa.Index("uq_result_log_attempt_result", "attempt_id", unique=True,
                  sqlite_where=sa.text("kind = 'result'"),
                  postgresql_where=sa.text("kind = 'result'")),
+        sa.Index("uq_result_log_attempt_correction", "attempt_id", "correction", unique=True,
+                 sqlite_where=sa.text("kind = 'correction'"),
+                 postgresql_where=sa.text("kind = 'correction'")),
     )
 
     leaf_index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -47,6 +50,8 @@ class ResultLogEntry(Base):
     kind: Mapped[str] = mapped_column(sa.String(16))
     attempt_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attempt.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What a correction corrects (0006_disqualification): "DIS" for a disqualification.
+    correction: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class LogHead(Base):

@@ -85,13 +85,17 @@ def test_the_roster_follows_the_candidates_and_the_actions_reach_them(
     assert proctor.act("unlock", reason="lupa pin", participant=two)[1]["ok"] is True
     assert proctor.act("reset_login", reason="pindah komputer", participant=one)[1]["ok"]
     status, body = proctor.act("finish", reason="sakit", participant=one)
-    assert status == 409 or body["ok"] is True  # the bearer reset does not end the attempt
+    assert (status, body["result"]["total"]) == (200, row["score"]["total"])
+    assert proctor.act("finish", reason="lagi", participant=one)[1]["error"] == "finished"
+    assert proctor.act("disqualify", reason="joki", participant=two)[1]["error"] == \
+        "not_started"
+    assert proctor.act("disqualify", reason="joki", participant=one)[1]["ok"] is True
     status, body = proctor.act("close", reason="sesi selesai")
     assert status == 200
     assert body["counts"]["absent"] == len(ip.prepared.numbers) - 1
     _pusher(console).flush()
     rows = proctor.pushed_rows()
-    assert rows[one]["status"] == "finished"
+    assert rows[one]["status"] == "disqualified"
     assert rows[two]["status"] == "not_arrived"
 
 
