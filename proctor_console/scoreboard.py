@@ -64,23 +64,53 @@ def scoreboard_rows(factory: sessionmaker[Session], session_id: int, *, masked: 
         if row is None:
             raise LookupError(f"no session {session_id}")
         info = session_info(db, row)
-        codes = [s["code"] for s in info["sections"]]
         query = (select(Participant, Attempt)
                  .outerjoin(Attempt, Attempt.participant_id == Participant.id)
                  .where(Participant.session_id == session_id).order_by(Participant.number))
         if attempts is not None:
             query = query.where(Attempt.id.in_(sorted(set(attempts))))
-        out = []
-        for p, a in db.execute(query).all():
-            score = None if a is None else (a.result if a.state == "finished"
-                                            else a.live_score)
-            sections = (score or {}).get("sections", {})
-            out.append({"participant": p.number, "name": mask(p.name) if masked else p.name,
-                        "formation": p.formation,
-                        "sections": {c: sections.get(c) for c in codes},
-                        "total": None if score is None else score.get("total"),
-                        "status": status(p, a, row.state)})
-        return info, out
+        codes = [s["code"] for s in info["sections"]]
+        states = {row.id: (row.code, row.state)}
+        return info, [_row(p, a, codes, states, masked) for p, a in db.execute(query).all()]
+
+
+def exam_rows(factory: sessionmaker[Session], exam_id: str, *,
+              masked: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Every session of an exam in one table: the exam's info (scheme, sessions) and rows."""
+    with reading(factory) as db:
+        exam = db.get(Exam, exam_id)
+        if exam is None:
+            raise LookupError(f"no exam {exam_id!r}")
+        sessions = db.scalars(select(ExamSession).where(ExamSession.exam_id == exam_id)
+                              .order_by(ExamSession.starts_at, ExamSession.code)).all()
+        scheme = load_scheme(exam.scheme)
+        info = {"exam": exam.id, "name": exam.name, "scheme": scheme.id,
+                "sections": [{"code": s.code, "max": s.max_score} for s in scheme.sections],
+                "max": scheme.max_score,
+                "rules": [{"rule": r.name, "categories": None if r.categories is None
+                           else list(r.categories), "minima": dict(r.minima)}
+                          for r in scheme.pass_rules],
+                "sessions": [{"id": s.id, "code": s.code, "site": s.site, "room": s.room,
+                              "state": s.state} for s in sessions]}
+        states = {s.id: (s.code, s.state) for s in sessions}
+        pairs = db.execute(select(Participant, Attempt)
+                           .outerjoin(Attempt, Attempt.participant_id == Participant.id)
+                           .where(Participant.exam_id == exam_id)
+                           .order_by(Participant.number)).all()
+        codes = list(scheme.section_codes)
+        return info, [_row(p, a, codes, states, masked) for p, a in pairs]
+
+
+def _row(p: Participant, a: Attempt | None, codes: list[str],
+         sessions: dict[int, tuple[str, str]], masked: bool) -> dict[str, Any]:
+    score = None if a is None else (a.result if a.state == "finished" else a.live_score)
+    sections = (score or {}).get("sections", {})
+    code, state = sessions[p.session_id]
+    return {"participant": p.number, "name": mask(p.name) if masked else p.name,
+            "formation": p.formation, "session": code,
+            "sections": {c: sections.get(c) for c in codes},
+            "total": None if score is None else score.get("total"),
+            "status": status(p, a, state)}
 
 
 def etag(payload: Any) -> str:

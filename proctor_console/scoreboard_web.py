@@ -1,9 +1,10 @@
 """The public scoreboard: pages, a JSON/CSV API with ETags, and the ``/scoreboard`` namespace.
 
 No log-in. ``/scoreboard`` lists the sessions; ``/scoreboard/<session>`` is a session's live
-table and chart (``?big=1``: the large-screen mode for the screens outside the room;
-``?lang=en``: English). ``GET /api/scoreboard/<session>`` and ``.csv`` give the same rows
-with a strong ETag (``If-None-Match`` → 304). The namespace ``/scoreboard`` answers
+table and chart (``/scoreboard/exam/<exam>``: every session of an exam in one table, and
+``join {"exam": id}`` on the namespace); ``?big=1``: the large-screen mode for the screens
+outside the room; ``?lang=en``: English. ``GET /api/scoreboard/<session>`` and ``.csv`` give
+the same rows with a strong ETag (``If-None-Match`` → 304). The namespace ``/scoreboard`` answers
 ``join {"session": id}`` with the whole table and then sends ``scores {"session", "rows",
 "full"}`` with the changed rows, at most every half second per session, however many answers
 arrive (:class:`ScoreboardPusher`). ``<session>`` is the session's number id or its code.
@@ -25,7 +26,7 @@ from exam_server.models import ExamSession
 from exam_server.realtime import socketio
 from exam_server.runtime import ExamRuntime
 from proctor_console.live import Coalescer
-from proctor_console.scoreboard import etag, find_session_id, scoreboard_rows
+from proctor_console.scoreboard import etag, exam_rows, find_session_id, scoreboard_rows
 
 bp = Blueprint("scoreboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/scoreboard/static")
@@ -105,6 +106,32 @@ def page(ref: str) -> Response:
         big=request.args.get("big") == "1")))
 
 
+@bp.get("/scoreboard/exam/<exam_id>")
+def exam_page(exam_id: str) -> Response:
+    """Every session of an exam in one live table (``?big=1``, ``?lang=en``)."""
+    _exam_table(exam_id)  # 404 for an unknown exam
+    lang = _language()
+    return _public(Response(render_template(
+        "scoreboard/session.html", session_id="", exam_id=exam_id, ref=exam_id, lang=lang,
+        t=TEXTS[lang], big=request.args.get("big") == "1")))
+
+
+@bp.get("/api/scoreboard/exam/<ref>")
+def exam_api(ref: str) -> Response:
+    """The exam's table as JSON (or CSV for ``<exam>.csv``), with a strong ETag."""
+    as_csv = ref.endswith(".csv")
+    table = _exam_table(ref.removesuffix(".csv") if as_csv else ref)
+    return _tagged(table, as_csv, f"scoreboard-{table['exam']['exam']}.csv")
+
+
+def _exam_table(exam_id: str) -> dict[str, Any]:
+    try:
+        info, rows = exam_rows(_factory(), exam_id, masked=_masked())
+    except LookupError:
+        abort(404)
+    return {"exam": info, "rows": rows}
+
+
 def _table(session_id: int) -> dict[str, Any]:
     info, rows = scoreboard_rows(_factory(), session_id, masked=_masked())
     return {"session": info, "rows": rows}
@@ -116,13 +143,17 @@ def api(ref: str) -> Response:
     as_csv = ref.endswith(".csv")
     session_id = _session_or_404(ref.removesuffix(".csv") if as_csv else ref)
     table = _table(session_id)
+    return _tagged(table, as_csv, f"scoreboard-{table['session']['code']}.csv")
+
+
+def _tagged(table: dict[str, Any], as_csv: bool, filename: str) -> Response:
+    """The table as JSON or CSV with its strong ETag (304 when the client has it)."""
     tag = etag(table) + ("-csv" if as_csv else "")
     if request.if_none_match.contains(tag):
         response = Response(status=304)
     elif as_csv:
         response = Response(_csv(table), mimetype="text/csv")
-        response.headers["Content-Disposition"] = (
-            f"inline; filename=scoreboard-{table['session']['code']}.csv")
+        response.headers["Content-Disposition"] = f"inline; filename={filename}"
     else:
         response = jsonify(table)
     response.set_etag(tag)
@@ -131,12 +162,14 @@ def api(ref: str) -> Response:
 
 
 def _csv(table: dict[str, Any]) -> str:
-    codes = [s["code"] for s in table["session"]["sections"]]
+    head = table.get("session") or table["exam"]
+    codes = [s["code"] for s in head["sections"]]
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["participant", "name", "formation", *codes, "total", "status"])
+    writer.writerow(["participant", "name", "formation", "session", *codes, "total",
+                     "status"])
     for r in table["rows"]:
-        writer.writerow([r["participant"], r["name"], r["formation"],
+        writer.writerow([r["participant"], r["name"], r["formation"], r["session"],
                          *("" if r["sections"][c] is None else r["sections"][c] for c in codes),
                          "" if r["total"] is None else r["total"], r["status"]])
     return out.getvalue()
@@ -145,6 +178,11 @@ def _csv(table: dict[str, Any]) -> str:
 def room(session_id: int) -> str:
     """The Socket.IO room of a session's public watchers."""
     return f"scoreboard:{session_id}"
+
+
+def exam_room(exam_id: str) -> str:
+    """The Socket.IO room of an exam's public watchers (every session's rows)."""
+    return f"scoreboard:exam:{exam_id}"
 
 
 class ScoreboardPusher(Coalescer):
@@ -162,6 +200,10 @@ class ScoreboardPusher(Coalescer):
             return False
         socketio.emit("scores", {"session": info, "rows": rows, "full": attempts is None},
                       to=room(session_id), namespace=NAMESPACE)
+        # The exam's table gets the same rows (each names its session); a session-wide
+        # change refreshes the whole exam table.
+        socketio.emit("scores", {"exam": info["exam"], "rows": rows, "full": False},
+                      to=exam_room(info["exam"]), namespace=NAMESPACE)
         return True
 
 
@@ -180,6 +222,9 @@ class ScoreboardNamespace(Namespace):  # type: ignore[misc]
         self.pusher.watchers.pop(self._sid(), None)
 
     def on_join(self, data: Any = None) -> dict[str, Any]:
+        exam = data.get("exam") if isinstance(data, dict) else None
+        if exam is not None:
+            return self._join_exam(exam)
         ref = data.get("session") if isinstance(data, dict) else None
         if isinstance(ref, bool) or not isinstance(ref, int | str):
             return {"ok": False, "error": "bad_request"}
@@ -190,6 +235,18 @@ class ScoreboardNamespace(Namespace):  # type: ignore[misc]
         join_room(room(session_id))
         self.pusher.watchers.setdefault(self._sid(), set()).add(session_id)
         return {"ok": True, "session": info, "rows": rows}
+
+    def _join_exam(self, exam: Any) -> dict[str, Any]:
+        if not isinstance(exam, str) or not exam or len(exam) > 64:
+            return {"ok": False, "error": "bad_request"}
+        try:
+            info, rows = exam_rows(self.rt.factory, exam, masked=self.pusher.masked)
+        except LookupError:
+            return {"ok": False, "error": "not_found"}
+        join_room(exam_room(exam))
+        watched = self.pusher.watchers.setdefault(self._sid(), set())
+        watched.update(s["id"] for s in info["sessions"])
+        return {"ok": True, "exam": info, "rows": rows}
 
     def on_leave(self, data: Any = None) -> dict[str, Any]:
         ref = data.get("session") if isinstance(data, dict) else None

@@ -6,6 +6,7 @@ const body = document.body;
 const texts = JSON.parse(body.dataset.texts || "{}");
 const t = (key) => texts[key] ?? key;
 const sessionId = Number(body.dataset.session);
+const examId = body.dataset.exam || null; // the exam view: every session in one table
 const $ = (id) => document.getElementById(id);
 const rows = new Map();
 let info = null;
@@ -86,10 +87,12 @@ function drawCharts() {
 }
 
 function renderHead() {
-  $("title").textContent = `${info.code} · ${info.site} / ${info.room}`;
+  $("title").textContent = examId ? `${info.name} (${info.exam})`
+    : `${info.code} · ${info.site} / ${info.room}`;
   const head = $("board-head");
   head.replaceChildren();
   const cols = [["participant", ""], ["name", ""], ["formation", ""],
+    ...(examId ? [["sessions", ""]] : []),
     ...info.sections.map((s) => [s.code, "num"]), ["total", "num"], ["status", ""]];
   for (const [key, cls] of cols) {
     const th = document.createElement("th");
@@ -118,6 +121,7 @@ function render(changed) {
     cell(r.participant);
     cell(r.name);
     cell(r.formation);
+    if (examId) cell(r.session);
     for (const s of info.sections) cell(r.sections[s.code] ?? "", "num");
     cell(r.total ?? "", "num total");
     cell(t(r.status), "status").dataset.code = r.status;
@@ -130,11 +134,13 @@ function render(changed) {
 }
 
 function take(message, full) {
-  if (message.session) {
+  const head = examId ? message.exam : message.session;
+  if (head && typeof head === "object") {
     const first = info === null;
-    info = message.session;
+    info = head;
     if (first) renderHead();
   }
+  if (info === null) return;
   if (full) rows.clear();
   const changed = new Set();
   for (const r of message.rows ?? []) {
@@ -147,7 +153,8 @@ function take(message, full) {
 const socket = window.io("/scoreboard", { transports: ["websocket", "polling"] });
 socket.on("connect", () => {
   $("connection").textContent = t("live");
-  socket.emit("join", { session: sessionId }, (ack) => { if (ack?.ok) take(ack, true); });
+  const room = examId ? { exam: examId } : { session: sessionId };
+  socket.emit("join", room, (ack) => { if (ack?.ok) take(ack, true); });
 });
 socket.on("disconnect", () => { $("connection").textContent = t("offline"); });
 socket.on("scores", (message) => take(message, message.full));

@@ -47,6 +47,12 @@ def test_the_scoreboard_moves_with_each_answer(running_exam: RunningExam, contex
                ).to_have_text("sitting")
         assert big.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
         big.screenshot(path=str(SHOTS / "scoreboard-big.png"))
+        exam = context.new_page()
+        exam.on("pageerror", lambda exc: errors.append(str(exc)))
+        exam.goto(f"{running_exam.base}/scoreboard/exam/skd-2024-demo")
+        mine = exam.locator(f'#board tbody tr[data-participant="{number}"]')
+        expect(mine.locator("td").nth(3)).to_have_text(SESSION)  # the session column
+        expect(mine.locator(".total")).to_have_text(re.compile(r"^[1-5]$"))
     finally:
         candidate.close()
     assert errors == []

@@ -15,7 +15,8 @@ from tests.proctor.conftest import Console, csrf_of
 
 
 def _pages(sid: int) -> list[str]:
-    return ["/proctor/", f"/proctor/sessions/{sid}", f"/proctor/api/sessions/{sid}/roster"]
+    return ["/proctor/", f"/proctor/sessions/{sid}", f"/proctor/api/sessions/{sid}/roster",
+            *(f"/proctor/sessions/{sid}/report{kind}" for kind in ("", ".pdf", ".csv", ".xlsx"))]
 
 
 def _audit_rows(console: Console) -> int:

@@ -53,8 +53,8 @@ def test_json_and_csv_with_etags_and_masked_names(console: Console) -> None:
     text = client.get(f"/api/scoreboard/{SESSION}.csv")
     assert text.mimetype == "text/csv"
     lines = list(csv.reader(io.StringIO(text.get_data(as_text=True))))
-    assert lines[0] == ["participant", "name", "formation", "TWK", "TIU", "TKP", "total",
-                        "status"]
+    assert lines[0] == ["participant", "name", "formation", "session", "TWK", "TIU", "TKP",
+                        "total", "status"]
     assert len(lines) == len(names) + 1
     assert text.headers["ETag"] != tag
     for bad in ("NOPE", "999999", "JKT1-S1.json"):
@@ -115,3 +115,35 @@ def test_the_pages_render_with_their_languages(console: Console) -> None:
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "<script>" not in html
     assert client.get("/scoreboard/NOPE").status_code == 404
+
+
+def test_an_exams_table_gathers_its_sessions(console: Console) -> None:
+    ip = console.ip
+    client = ip.app.test_client()
+    exam = "skd-2024-demo"
+    table = client.get(f"/api/scoreboard/exam/{exam}").get_json()
+    assert [s["code"] for s in table["exam"]["sessions"]] == [SESSION, "JKT1-S2"]
+    assert {r["session"] for r in table["rows"]} == {SESSION}  # JKT1-S2 has nobody yet
+    assert len(table["rows"]) == len(ip.prepared.numbers)
+    text = client.get(f"/api/scoreboard/exam/{exam}.csv").get_data(as_text=True)
+    assert text.splitlines()[0] == ("participant,name,formation,session,TWK,TIU,TKP,total,"
+                                    "status")
+    assert client.get("/api/scoreboard/exam/nope").status_code == 404
+    assert client.get(f"/scoreboard/exam/{exam}?lang=en").status_code == 200
+    assert client.get("/scoreboard/exam/nope").status_code == 404
+
+    watcher = _watcher(console)
+    joined = watcher.emit("join", {"exam": exam}, namespace="/scoreboard", callback=True)
+    assert joined["ok"] is True and joined["exam"]["exam"] == exam  # noqa: PT018
+    for bad in ({"exam": ""}, {"exam": 5}, {"exam": "nope"}):
+        assert watcher.emit("join", bad, namespace="/scoreboard", callback=True)["ok"] is False
+    number = ip.prepared.numbers[0]
+    a = ip.candidate(number)
+    a.emit("start", {}, namespace="/exam", callback=True)
+    a.emit("answer", {"seq": 1, "q": 1, "choice": "B"}, namespace="/exam", callback=True)
+    _pusher(console).flush()
+    pushes = [e["args"][0] for e in watcher.get_received("/scoreboard")]
+    assert [p.get("exam") for p in pushes] == [exam]
+    assert [(r["participant"], r["session"], r["status"]) for r in pushes[0]["rows"]] == [
+        (number, SESSION, "ujian")]
+    watcher.disconnect(namespace="/scoreboard")
