@@ -37,9 +37,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy of ``participant``
+    # would drop a table that ``attempt`` rows refer to.
     op.drop_index("uq_result_log_attempt_correction", table_name="result_log")
-    with op.batch_alter_table("result_log") as batch:
-        batch.drop_column("correction")
-    with op.batch_alter_table("participant") as batch:
-        for name in ("disqualified_at", "disqualified_by", "disqualified_reason"):
-            batch.drop_column(name)
+    op.drop_column("result_log", "correction")
+    for name in ("disqualified_at", "disqualified_by", "disqualified_reason"):
+        op.drop_column("participant", name)
