@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 from functools import cache
 
+import click
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.db import database_url, make_engine, session_factory, upgrade
@@ -27,3 +28,7 @@ def default_actor() -> str:
 
 
 actor_option_help = "who does this, for the audit log (default: your login name)"
+actor_option = click.option("--as", "actor", default=None, help=actor_option_help)
+exam_option = click.option("--exam", "exam_id", default=None,
+                           help="the exam id, when the session code or participant number "
+                                "exists in several exams")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from exam_server.attempts import AttemptRefused
-from exam_server.cli.context import actor_option_help, default_actor, open_db
+from exam_server.cli.context import actor_option, default_actor, exam_option, open_db
 from exam_server.clock import clock_from_env
 from exam_server.config import keys_path
 from exam_server.proctoring import (
@@ -24,9 +24,6 @@ from exam_server.proctoring import (
 from exam_server.session_papers import PaperCache
 from question_bank.keys import load_public_key
 
-exam_option = click.option("--exam", "exam_id", default=None,
-                           help="the exam id, when the session code or number repeats")
-actor_option = click.option("--as", "actor", default=None, help=actor_option_help)
 reason_option = click.option("--reason", required=True,
                              help="why (recorded in the audit log and the session report)")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from exam_server.cli.context import actor_option_help, default_actor, open_db
+from exam_server.cli.context import actor_option, default_actor, exam_option, open_db
 from exam_server.clock import clock_from_env
 from exam_server.config import keys_path
 from exam_server.sessions import (
@@ -21,10 +21,6 @@ from exam_server.sessions import (
     unlock_participant,
 )
 from question_bank.keys import load_public_key
-
-exam_option = click.option("--exam", "exam_id", default=None,
-                           help="the exam id, when the session code exists in several exams")
-actor_option = click.option("--as", "actor", default=None, help=actor_option_help)
 
 
 @click.group("session")
