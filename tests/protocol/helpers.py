@@ -136,7 +136,7 @@ class Server:
                                      env=environment, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True,
                                      cwd=self.instance.parent)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy machine starts slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"seleksi serve exited: {self.proc.stdout.read()}")  # type: ignore[union-attr]
@@ -145,7 +145,7 @@ class Server:
                     return self
             except OSError:
                 time.sleep(0.1)
-        raise RuntimeError("seleksi serve did not listen within 30 s")
+        raise RuntimeError("seleksi serve did not listen within 120 s")
 
     def kill(self, sig: int = signal.SIGKILL) -> str:
         """Send ``sig`` and wait for the process; its output."""
