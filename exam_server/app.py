@@ -43,7 +43,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     candidate_page.init_app(app)
     socketio.init_app(app)
-    socketio.on_namespace(ExamNamespace(rt))
+    candidates = ExamNamespace(rt)
+    socketio.on_namespace(candidates)
+    app.extensions["seleksi.alerts"] = candidates.alerts
+    rt.starters.append(candidates.alerts.run)
     proctor_console.init_app(app)
     proctor_console.auth.csrf.exempt(api.bp)  # candidates log in with bearer tokens, no cookie
     transparency.init_app(app)  # /api/log, /ujian/receipt, the appender of a serving process

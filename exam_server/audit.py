@@ -15,20 +15,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, insert, select, text
+from sqlalchemy import Engine, Table, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.db import factory_of, is_postgresql, reading, serialise
+from exam_server.hot_sql import insert_audit_rows
 from exam_server.models import AuditLog, utcnow
 from question_bank.model import canonical_json
 
 GENESIS_HASH = "0" * 64
 AUDIT_LOCK = "seleksi.audit_log"
 AUDIT_TABLE = cast(Table, AuditLog.__table__)
-LAST_ROW = (select(AUDIT_TABLE.c.id, AUDIT_TABLE.c.hash).order_by(AUDIT_TABLE.c.id.desc())
-            .limit(1))
-INSERT_ROWS = insert(AUDIT_TABLE)
-SQLITE_SEQUENCE = text("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'")
+LAST_ROW = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1"
+SQLITE_SEQUENCE = "SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'"
 
 
 @dataclass(frozen=True)
@@ -96,7 +95,7 @@ def _next_ids(session: Session, count: int, last_id: int) -> list[int]:
             "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
             "FROM generate_series(1, :n)"), {"n": count}).scalars().all()
         return sorted(int(i) for i in ids)
-    seq = session.connection().execute(SQLITE_SEQUENCE).scalar_one_or_none()
+    seq = session.connection().exec_driver_sql(SQLITE_SEQUENCE).scalar_one_or_none()
     start = max(int(seq or 0), last_id) + 1
     return list(range(start, start + count))
 
@@ -118,9 +117,9 @@ def _append(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, A
     serialise(session, AUDIT_LOCK)
     session.flush()  # the caller's pending ORM changes first, as an ORM query would
     conn = session.connection()
-    last = conn.execute(LAST_ROW).one_or_none()
-    prev = last.hash if last is not None else GENESIS_HASH
-    ids = _next_ids(session, len(entries), last.id if last is not None else 0)
+    last = conn.exec_driver_sql(LAST_ROW).one_or_none()
+    prev = last[1] if last is not None else GENESIS_HASH
+    ids = _next_ids(session, len(entries), int(last[0]) if last is not None else 0)
     at = utcnow()
     rows: list[dict[str, Any]] = []
     for row_id, e in zip(ids, entries, strict=True):
@@ -136,7 +135,7 @@ def _append(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, A
                      "subject": e.subject, "details": json.loads(details_json),
                      "prev_hash": prev, "hash": digest})
         prev = digest
-    conn.execute(INSERT_ROWS, rows)
+    insert_audit_rows(conn, rows)  # driver SQL: no per-row type processing
     return rows
 
 

@@ -27,6 +27,7 @@ from exam_server.attempts import (
 )
 from exam_server.integrity import INTEGRITY_KINDS, record_integrity
 from exam_server.journal import JournalOp, Kind
+from exam_server.rapid_answers import AlertQueue, RapidAnswers
 from exam_server.runtime import NAMESPACE, ExamRuntime
 from question_bank.errors import SealError
 
@@ -76,6 +77,8 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
     def __init__(self, rt: ExamRuntime) -> None:
         super().__init__(NAMESPACE)
         self.rt = rt
+        self.rapid = RapidAnswers()
+        self.alerts = AlertQueue(rt.factory, rt.events)
 
     def _sid(self) -> str:
         sid: str = request.sid  # type: ignore[attr-defined]
@@ -153,6 +156,9 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         ack = self.rt.journal.submit(JournalOp(kind, ref, data["q"], data[field], data["seq"]))
         if ack.get("ok"):
             self.rt.events.publish(ref.session_id, (ref.id,))
+            if kind == "answer" and self.rapid.observe(ref.id, self.rt.clock.monotonic()):
+                self.alerts.put(ref, "rapid_answers", self.rt.clock.now(),
+                                {"answers": self.rapid.count, "seconds": self.rapid.window})
         return ack
 
     def on_finish(self, data: Any = None) -> Ack:

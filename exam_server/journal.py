@@ -16,7 +16,6 @@ resend); a higher one overwrites.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,17 +25,16 @@ from typing import Any, Literal, cast
 import gevent
 from gevent.event import AsyncResult
 from gevent.queue import Queue
-from sqlalchemy import Table, bindparam, select, text, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from exam_server import hot_sql
 from exam_server.attempts import AttemptRef, AttemptRefused, finish_attempt
 from exam_server.audit import AuditEntry, append_audit_batch
 from exam_server.clock import Clock, accepts_answers
-from exam_server.db import is_postgresql, transaction
+from exam_server.db import transaction
 from exam_server.models import Answer, Attempt, ExamSession
-from exam_server.results import attempt_score, score_payload
-from exam_server.session_papers import PaperCache
+from exam_server.session_papers import OpenedSession, PaperCache
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
@@ -147,9 +145,8 @@ class Journal:
             if paused_at is not None:
                 paused.add(i)
         connects = [op for op in ops if op.kind == "connect"]
-        if connects:
-            db.connection().execute(CONNECTED, [
-                {"attempt": op.ref.id, "sid": op.value, "at": now} for op in connects])
+        hot_sql.set_connected(db.connection(), [(op.ref.id, str(op.value)) for op in connects],
+                              now)
         rows = _stored_answers(db, {(op.ref.id, op.q) for op in ops if op.kind != "connect"})
         was = {key: row[0] for key, row in rows.items()}  # the choices before this batch
         changed: set[tuple[int, int]] = set()
@@ -203,7 +200,8 @@ class Journal:
         is the stored one minus the points of each changed question's old choice plus those
         of its new one; the points of a question are :meth:`OpenedSession.question_points`,
         from ``scoring.services.score_answers``. An attempt without a stored live score is
-        scored in full from the journal.
+        scored in full from the journal: the same sum over all its stored answers (the
+        answers of every such attempt of the batch read with one query).
         """
         if not touched:
             return
@@ -220,93 +218,61 @@ class Journal:
             old = opened.question_points(ref.participant, q, before)
             for i, (n, o) in enumerate(zip(new, old, strict=True)):
                 delta[i] += n - o
-        updates: list[dict[str, Any]] = []
+        updates: list[tuple[int, dict[str, Any]]] = []
+        unscored = [i for i, ref in touched.items()
+                    if not _scored(attempts[i][2], self.papers.get(ref.session_id))]
+        journal = hot_sql.choices_of(db.connection(), unscored)  # one query for all of them
         for attempt_id, ref in touched.items():
             opened = self.papers.get(ref.session_id)
             codes = opened.scheme.section_codes
             stored = attempts[attempt_id][2]
-            if stored is None or set(stored.get("sections", {})) != set(codes):
-                score = attempt_score(opened.key, opened.paper(ref.participant),
-                                      opened.content.items, _choices(db, attempt_id))
-                payload = score_payload(opened.scheme, score)
+            if stored is None or not _scored(stored, opened):
+                sections = dict.fromkeys(codes, 0)
+                for q, label in journal.get(attempt_id, {}).items():
+                    for c, points in zip(codes, opened.question_points(ref.participant, q, label),
+                                         strict=True):
+                        sections[c] += points
+                payload = {"sections": sections, "total": sum(sections.values())}
             else:
                 delta = deltas.get(attempt_id, [0] * len(codes))
                 sections = {c: stored["sections"][c] + d for c, d in zip(codes, delta, strict=True)}
                 payload = {"sections": sections, "total": sum(sections.values())}
-            updates.append({"attempt": attempt_id, "score": payload})
-        db.connection().execute(LIVE_SCORE, updates)
+            updates.append((attempt_id, payload))
+        hot_sql.set_live_scores(db.connection(), updates)
 
 
 CHOICE, ANSWER_SEQ, FLAGGED, FLAG_SEQ = range(4)
 ATTEMPT = cast(Table, Attempt.__table__)
 ANSWER = cast(Table, Answer.__table__)
 # The batch's statements, built once (building and caching a statement per batch costs more
-# than executing it).
+# than executing it); the hot writes are driver SQL (``exam_server.hot_sql``).
 SESSION = cast(Table, ExamSession.__table__)
 BATCH_ATTEMPTS = (select(ATTEMPT.c.id, ATTEMPT.c.state, ATTEMPT.c.deadline_at,
                          ATTEMPT.c.live_score, SESSION.c.paused_at)
                   .join_from(ATTEMPT, SESSION, ATTEMPT.c.session_id == SESSION.c.id)
                   .where(ATTEMPT.c.id.in_(bindparam("ids", expanding=True)))
                   .order_by(ATTEMPT.c.id).with_for_update(of=ATTEMPT))
-STORED_ANSWERS = (select(ANSWER.c.attempt_id, ANSWER.c.q, ANSWER.c.choice, ANSWER.c.answer_seq,
-                         ANSWER.c.flagged, ANSWER.c.flag_seq)
-                  .where(tuple_(ANSWER.c.attempt_id, ANSWER.c.q)
-                         .in_(bindparam("keys", expanding=True))))
-STORED_ANSWERS_SQLITE = text(
-    "SELECT a.attempt_id, a.q, a.choice, a.answer_seq, a.flagged, a.flag_seq "
-    "FROM json_each(:keys) AS k JOIN answer AS a "
-    "ON a.attempt_id = json_extract(k.value, '$[0]') AND a.q = json_extract(k.value, '$[1]')"
-).columns(ANSWER.c.attempt_id, ANSWER.c.q, ANSWER.c.choice, ANSWER.c.answer_seq,
-          ANSWER.c.flagged, ANSWER.c.flag_seq)
-CONNECTED = (update(ATTEMPT).where(ATTEMPT.c.id == bindparam("attempt"))
-             .values(connected_sid=bindparam("sid"), connected_at=bindparam("at")))
-LIVE_SCORE = (update(ATTEMPT).where(ATTEMPT.c.id == bindparam("attempt"))
-              .values(live_score=bindparam("score")))
-
-
-def _upsert(dml: Any) -> Any:
-    stmt = dml.insert(ANSWER)
-    return stmt.on_conflict_do_update(
-        index_elements=[ANSWER.c.attempt_id, ANSWER.c.q],
-        set_={"choice": stmt.excluded.choice, "answer_seq": stmt.excluded.answer_seq,
-              "flagged": stmt.excluded.flagged, "flag_seq": stmt.excluded.flag_seq,
-              "updated_at": stmt.excluded.updated_at},
-        where=(stmt.excluded.answer_seq >= ANSWER.c.answer_seq)
-        & (stmt.excluded.flag_seq >= ANSWER.c.flag_seq))
-
-
-UPSERT_ANSWER = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
 
 
 def _stored_answers(db: Session, keys: set[tuple[int, int]]
                     ) -> dict[tuple[int, int], list[Any]]:
     """``[choice, answer_seq, flagged, flag_seq]`` of the stored rows among ``keys``."""
-    if not keys:
-        return {}
-    if is_postgresql(db):
-        found = db.connection().execute(STORED_ANSWERS, {"keys": sorted(keys)})
-    else:  # a row-value IN scans the whole table on SQLite; a join on json_each does not
-        found = db.connection().execute(STORED_ANSWERS_SQLITE,
-                                        {"keys": json.dumps(sorted(keys))})
+    found = hot_sql.stored_answers(db.connection(), keys)
     return {(i, q): [c, s, f, fs] for i, q, c, s, f, fs in found if (i, q) in keys}
 
 
 def _write_answers(db: Session, changed: list[tuple[tuple[int, int], list[Any]]],
                    now: datetime) -> None:
     """Insert or update the changed answer rows in one statement (the seq guard repeated)."""
-    if not changed:
-        return
-    stmt = UPSERT_ANSWER["postgresql" if is_postgresql(db) else "sqlite"]
-    db.connection().execute(stmt, [
-        {"attempt_id": i, "q": q, "choice": row[CHOICE], "answer_seq": row[ANSWER_SEQ],
-         "flagged": row[FLAGGED], "flag_seq": row[FLAG_SEQ], "updated_at": now}
-        for (i, q), row in changed])
+    hot_sql.upsert_answers(db.connection(), [
+        (i, q, row[CHOICE], row[ANSWER_SEQ], bool(row[FLAGGED]), row[FLAG_SEQ])
+        for (i, q), row in changed], now)
 
 
-def _choices(db: Session, attempt_id: int) -> dict[int, str | None]:
-    a = Answer.__table__.c
-    rows = db.connection().execute(select(a.q, a.choice).where(a.attempt_id == attempt_id))
-    return {int(q): c for q, c in rows}
+def _scored(stored: dict[str, Any] | None, opened: OpenedSession) -> bool:
+    """Whether a stored live score can be updated by deltas (it has the scheme's sections)."""
+    return stored is not None and set(stored.get("sections", {})) == set(
+        opened.scheme.section_codes)
 
 
 def _refusal(state: str, deadline_at: datetime | None, now: datetime,

@@ -2,19 +2,65 @@
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
 from typing import Any
 
 from flask_socketio import SocketIO
 from socketio import packet
+
+_TOKEN = secrets.token_hex(8)  # a placeholder no payload can contain by chance
 
 
 class JsonOnly(dict[str, Any]):
     """A payload known to hold JSON data only (no bytes): its packets skip the binary scan.
 
     The candidate's paper (~2,000 nested values) is sent as one; python-socketio would
-    otherwise walk it on every ``start`` to look for binary attachments.
+    otherwise walk it on every ``start`` to look for binary attachments. It must not be
+    changed once sent: its JSON text is kept (:func:`dumps`) and sent again as it was.
     """
+
+    def json_text(self, **options: Any) -> str:
+        """``json.dumps(self, **options)``, encoded once per set of options."""
+        key = tuple(sorted(options.items()))
+        cache: dict[Any, str] = self.__dict__.setdefault("_json_text", {})
+        if key not in cache:
+            cache[key] = json.dumps(self, **options)
+        return cache[key]
+
+
+def dumps(data: Any, **options: Any) -> str:
+    """``json.dumps(data, **options)``, with every :class:`JsonOnly` among the packet's
+    arguments (or their values) spliced in from its kept text instead of encoded again.
+
+    A ``start`` ack is ~50 KB of JSON, nearly all of it the candidate's paper: encoding it
+    once per participant instead of once per ``start`` saves ~0.4 ms of the loop each.
+    """
+    spliced: dict[str, str] = {}
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, JsonOnly):
+            token = f"__seleksi_json_{len(spliced)}_{_TOKEN}__"
+            spliced[token] = value.json_text(**options)
+            return token
+        return value
+
+    if isinstance(data, list) and any(isinstance(v, JsonOnly | dict) for v in data):
+        data = [swap(v) if isinstance(v, JsonOnly) else
+                {k: swap(x) for k, x in v.items()} if isinstance(v, dict) else v
+                for v in data]
+    text = json.dumps(data, **options)
+    for token, raw in spliced.items():
+        text = text.replace(f'"{token}"', raw, 1)
+    return text
+
+
+class _PacketJson:
+    """The JSON module python-socketio packets use: :func:`dumps` and the usual ``loads``."""
+
+    dumps = staticmethod(dumps)
+    loads = staticmethod(packet.Packet.json.loads)
 
 
 def has_bytes(data: Any) -> bool:
@@ -38,6 +84,8 @@ def has_bytes(data: Any) -> bool:
 
 class Packet(packet.Packet):  # type: ignore[misc]
     """python-socketio's JSON packet with a cheaper binary check (:func:`has_bytes`)."""
+
+    json = _PacketJson
 
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:

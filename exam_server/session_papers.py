@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.db import reading
@@ -108,6 +109,19 @@ class OpenedSession:
             out[(key.item_ids[row], key.options[option])] = tuple(sections)
         return out
 
+    def warm(self) -> None:
+        """Build every participant's candidate paper, option labels and the points table now.
+
+        A serving process does this at start-up, before it freezes its heap: the log-in
+        burst then neither builds ~110 questions per candidate nor leaves them for the
+        garbage collector to walk again and again.
+        """
+        for participant in self.content.papers:
+            self.candidate_paper(participant)
+            self.option_labels(participant)
+        if not self._points:
+            self._points = self._all_points()
+
     def option_labels(self, participant: str) -> tuple[str, ...]:
         """Per question (index ``no - 1``), the labels the candidate may choose, as a string."""
         if participant not in self._labels:
@@ -162,6 +176,23 @@ class PaperCache:
                                content=content, key=session_key_table(scheme, content.items))
         self._sessions[session_id] = opened
         return opened
+
+    def warm_open_sessions(self) -> int:
+        """Open and :meth:`OpenedSession.warm` every session that is opened or running
+        (those with their key in the database); how many. One that fails to open is
+        skipped: it is opened (and its error shown) on first use, as without warming."""
+        with reading(self._factory) as db:
+            ids = db.scalars(select(ExamSession.id).where(
+                ExamSession.session_key.is_not(None),
+                ExamSession.state.in_(("opened", "running")))).all()
+        warmed = 0
+        for session_id in ids:
+            try:
+                self.get(session_id).warm()
+            except SealError:
+                continue
+            warmed += 1
+        return warmed
 
     def put(self, session_id: int, opened: OpenedSession) -> None:
         """Keep an opened session (after ``open`` decrypted it anyway)."""
