@@ -55,7 +55,7 @@ def login_view() -> tuple[Response, int]:
     try:
         granted = login(rt.factory, participant=fields["participant"], pin=fields["pin"],
                         token=fields["token"], now=rt.clock.now(),
-                        key=pin_key(rt.keys_folder))
+                        key=pin_key(rt.keys_folder), admit=rt.journal.admit)
     except LoginRefused as exc:
         if exc.session_id is not None:  # a PIN failure, a lock, a refused second login
             rt.events.publish(exc.session_id)

@@ -7,15 +7,17 @@ conditional ``UPDATE … WHERE state = 'working'``, so when two paths race only 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, select, update
+from sqlalchemy import CursorResult, Table, bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from exam_server import clock
+from exam_server import clock, hot_sql
 from exam_server.audit import AuditEntry, append_audit, append_audit_batch
 from exam_server.db import reading, transaction
 from exam_server.models import Answer, Attempt, ExamSession, Participant
@@ -27,6 +29,26 @@ from question_bank.errors import SealError
 ATTEMPT = cast(Table, Attempt.__table__)
 PARTICIPANT = cast(Table, Participant.__table__)
 SESSION = cast(Table, ExamSession.__table__)
+ANSWER = cast(Table, Answer.__table__)
+_BY_BEARERS = (select(ATTEMPT.c.bearer_sha256, ATTEMPT.c.id, ATTEMPT.c.session_id,
+                      PARTICIPANT.c.id, PARTICIPANT.c.number, PARTICIPANT.c.category,
+                      PARTICIPANT.c.extra_minutes, PARTICIPANT.c.exam_id)
+               .join_from(ATTEMPT, PARTICIPANT, ATTEMPT.c.participant_id == PARTICIPANT.c.id)
+               .where(ATTEMPT.c.bearer_sha256.in_(bindparam("digests", expanding=True))))
+# ``start``'s statements, built once (begin_all)
+_START_ROWS = (
+    select(ATTEMPT.c.id, ATTEMPT.c.state, ATTEMPT.c.result, ATTEMPT.c.deadline_at,
+           ATTEMPT.c.extension_seconds, ATTEMPT.c.paused_seconds, ATTEMPT.c.downtime_seconds,
+           PARTICIPANT.c.number, PARTICIPANT.c.name, PARTICIPANT.c.large_text,
+           SESSION.c.state.label("session_state"), SESSION.c.paused_at)
+    .join_from(ATTEMPT, PARTICIPANT, ATTEMPT.c.participant_id == PARTICIPANT.c.id)
+    .join(SESSION, ATTEMPT.c.session_id == SESSION.c.id)
+    .where(ATTEMPT.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(ATTEMPT.c.id).with_for_update(of=ATTEMPT))
+_START_ANSWERS = (select(ANSWER.c.attempt_id, ANSWER.c.q, ANSWER.c.choice, ANSWER.c.flagged,
+                         ANSWER.c.answer_seq, ANSWER.c.flag_seq)
+                  .where(ANSWER.c.attempt_id.in_(bindparam("ids", expanding=True)))
+                  .order_by(ANSWER.c.attempt_id, ANSWER.c.q))
 
 
 class AttemptRefused(Exception):  # noqa: N818 - a refusal, the protocol's word
@@ -69,6 +91,17 @@ def attempt_for_bearer(factory: sessionmaker[Session], bearer: str) -> AttemptRe
     attempt_id, session_id, participant_id, number, category, extra, exam_id = row
     return AttemptRef(attempt_id, session_id, participant_id, number, category, extra,
                       f"{exam_id}/{number}")
+
+
+def attempts_for_bearers(conn: Connection, digests: Sequence[str]) -> dict[str, AttemptRef]:
+    """Bearer digest → the attempt it belongs to, for the digests that name one (read with
+    one statement inside the caller's transaction; see :func:`attempt_for_bearer`)."""
+    if not digests:
+        return {}
+    return {digest: AttemptRef(attempt_id, session_id, participant_id, number, category, extra,
+                               f"{exam_id}/{number}")
+            for (digest, attempt_id, session_id, participant_id, number, category, extra,
+                 exam_id) in conn.execute(_BY_BEARERS, {"digests": sorted(set(digests))})}
 
 
 def finished_result(factory: sessionmaker[Session], attempt_id: int) -> dict[str, Any] | None:
@@ -117,13 +150,132 @@ def _answers(db: Session, attempt_id: int) -> tuple[dict[int, str | None], list[
             [q for q, _, flagged, *_ in rows if flagged], highest)
 
 
+def opened_for_start(factory: sessionmaker[Session], papers: PaperCache,
+                     ref: AttemptRef) -> OpenedSession:
+    """The attempt's opened session for ``start``.
+
+    Raises
+    ------
+    AttemptRefused
+        ``finished`` (with the stored result) when the session's papers are gone because it
+        closed after the attempt finished.
+    SealError
+        When the papers cannot be opened otherwise.
+    """
+    try:
+        return papers.get(ref.session_id)
+    except SealError:
+        result = finished_result(factory, ref.id)
+        if result is None:
+            raise
+        raise AttemptRefused("finished", result) from None
+
+
+@dataclass(frozen=True)
+class Begin:
+    """A ``start`` to apply in a write transaction (:func:`begin_all`)."""
+
+    ref: AttemptRef
+    duration_minutes: int
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Started:
+    """What the ``start`` ack says besides the paper: the attempt's state once started."""
+
+    deadline_at: datetime
+    paused_at: datetime | None
+    participant: dict[str, Any]
+    answers: dict[int, str | None]
+    flags: list[int]
+    seq: int
+
+
+def begin_all(conn: Connection, begins: Sequence[Begin], audit: list[AuditEntry]
+              ) -> list[Started | AttemptRefused]:
+    """Apply ``start`` requests in order inside the caller's transaction.
+
+    A ready attempt of a running, unpaused session starts (state ``working``, its deadline
+    from ``now``) with an audit entry appended to ``audit`` (the caller appends them to the
+    chain in the same transaction); a working one is returned unchanged; otherwise the
+    refusal (``finished`` with the result, ``session_not_running``, ``paused``). Every
+    request of a batch is read with one statement, its answers with another.
+    """
+    if not begins:
+        return []
+    ids = sorted({b.ref.id for b in begins})
+    rows = {row.id: row for row in conn.execute(_START_ROWS, {"ids": ids})}
+    deadlines = {i: row.deadline_at for i, row in rows.items()}
+    states = {i: row.state for i, row in rows.items()}
+    started: list[tuple[int, datetime, datetime]] = []
+    outcomes: list[Started | AttemptRefused | None] = []
+    for b in begins:
+        ref, row = b.ref, rows[b.ref.id]
+        if states[ref.id] == "finished":
+            outcomes.append(AttemptRefused("finished", row.result))
+            continue
+        if states[ref.id] == "ready":
+            if row.session_state != "running":
+                outcomes.append(AttemptRefused("session_not_running"))
+                continue
+            if row.paused_at is not None:
+                outcomes.append(AttemptRefused("paused"))
+                continue
+            deadline_at = clock.deadline(
+                b.now, duration_minutes=b.duration_minutes, extra_minutes=ref.extra_minutes,
+                extension_seconds=row.extension_seconds, paused_seconds=row.paused_seconds,
+                downtime_seconds=row.downtime_seconds)
+            started.append((ref.id, b.now, deadline_at))
+            audit.append(AuditEntry("candidate", "start", ref.subject, {
+                "attempt": ref.id, "deadline": clock.epoch_ms(deadline_at)}))
+            states[ref.id], deadlines[ref.id] = "working", deadline_at
+        outcomes.append(None)
+    hot_sql.set_started(conn, started)
+    working = sorted({b.ref.id for b, o in zip(begins, outcomes, strict=True) if o is None})
+    stored: dict[int, list[Any]] = {}
+    for attempt_id, q, choice, flagged, answer_seq, flag_seq in (
+            conn.execute(_START_ANSWERS, {"ids": working}) if working else ()):
+        stored.setdefault(attempt_id, []).append((q, choice, flagged, answer_seq, flag_seq))
+    done: list[Started | AttemptRefused] = []
+    for b, outcome in zip(begins, outcomes, strict=True):
+        if outcome is not None:
+            done.append(outcome)
+            continue
+        row, answers = rows[b.ref.id], stored.get(b.ref.id, [])
+        deadline_at = deadlines[b.ref.id]
+        assert deadline_at is not None  # noqa: S101 - set when working
+        done.append(Started(
+            deadline_at, row.paused_at,
+            {"number": row.number, "name": row.name, "large_text": row.large_text},
+            {q: c for q, c, *_ in answers if c is not None},
+            [q for q, _, flagged, *_ in answers if flagged],
+            max((max(a, f) for *_, a, f in answers), default=0)))
+    return done
+
+
+def start_ack(opened: OpenedSession, ref: AttemptRef, started: Started,
+              now: datetime) -> dict[str, Any]:
+    """The ``start`` ack: paper, answers, flags, deadline and server time (epoch ms), and
+    whether the room is paused (with ``paused_at`` when it is: the countdown stands still at
+    ``deadline - paused_at``)."""
+    state = {"ok": True, "paper": opened.candidate_paper(ref.participant),
+             "answers": {str(q): c for q, c in started.answers.items()},
+             "flags": started.flags, "seq": started.seq, "participant": started.participant,
+             "deadline": clock.epoch_ms(started.deadline_at),
+             "server_time": clock.epoch_ms(now), "paused": started.paused_at is not None}
+    if started.paused_at is not None:
+        state["paused_at"] = clock.epoch_ms(started.paused_at)
+    return state
+
+
 def start_attempt(factory: sessionmaker[Session], papers: PaperCache, ref: AttemptRef,
                   now: datetime) -> dict[str, Any]:
-    """Start the attempt (first call) or return its current state (every later call).
+    """Start the attempt (first call) or return its current state (every later call), in
+    its own transaction (the serving process group-commits it through the answer journal
+    instead: ``JournalOp("start")``).
 
-    Returns the ``start`` ack: paper, answers, flags, deadline and server time (epoch ms),
-    and whether the room is paused (with ``paused_at`` when it is: the countdown stands
-    still at ``deadline - paused_at``).
+    Returns the ``start`` ack (:func:`start_ack`).
 
     Raises
     ------
@@ -132,50 +284,15 @@ def start_attempt(factory: sessionmaker[Session], papers: PaperCache, ref: Attem
         comes while the room is paused, ``finished`` (with the result) after the attempt
         was finished.
     """
-    try:
-        opened = papers.get(ref.session_id)
-    except SealError:
-        result = finished_result(factory, ref.id)
-        if result is None:
-            raise
-        raise AttemptRefused("finished", result) from None
-    a, p, s = ATTEMPT.c, PARTICIPANT.c, SESSION.c
+    opened = opened_for_start(factory, papers, ref)
     with transaction(factory) as db:
-        conn = db.connection()
-        row = conn.execute(
-            select(a.state, a.result, a.deadline_at, a.extension_seconds, a.paused_seconds,
-                   a.downtime_seconds, p.number, p.name, p.large_text,
-                   s.state.label("session_state"), s.paused_at)
-            .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
-            .join(SESSION, a.session_id == s.id)
-            .where(a.id == ref.id).with_for_update(of=ATTEMPT)).one()
-        if row.state == "finished":
-            raise AttemptRefused("finished", row.result)
-        deadline_at = row.deadline_at
-        if row.state == "ready":
-            if row.session_state != "running":
-                raise AttemptRefused("session_not_running")
-            if row.paused_at is not None:
-                raise AttemptRefused("paused")
-            deadline_at = clock.deadline(
-                now, duration_minutes=opened.duration_minutes, extra_minutes=ref.extra_minutes,
-                extension_seconds=row.extension_seconds, paused_seconds=row.paused_seconds,
-                downtime_seconds=row.downtime_seconds)
-            conn.execute(update(ATTEMPT).where(a.id == ref.id)
-                         .values(state="working", started_at=now, deadline_at=deadline_at))
-            append_audit_batch(db, [AuditEntry("candidate", "start", ref.subject, {
-                "attempt": ref.id, "deadline": clock.epoch_ms(deadline_at)})])
-        answers, flags, seq = _answers(db, ref.id)
-        assert deadline_at is not None  # noqa: S101 - set when working
-        participant = {"number": row.number, "name": row.name, "large_text": row.large_text}
-    state = {"ok": True, "paper": opened.candidate_paper(ref.participant),
-             "answers": {str(q): c for q, c in answers.items()}, "flags": flags,
-             "seq": seq, "participant": participant,
-             "deadline": clock.epoch_ms(deadline_at), "server_time": clock.epoch_ms(now),
-             "paused": row.paused_at is not None}
-    if row.paused_at is not None:
-        state["paused_at"] = clock.epoch_ms(row.paused_at)
-    return state
+        audit: list[AuditEntry] = []
+        [outcome] = begin_all(db.connection(), [Begin(ref, opened.duration_minutes, now)],
+                              audit)
+        append_audit_batch(db, audit)
+    if isinstance(outcome, AttemptRefused):
+        raise outcome
+    return start_ack(opened, ref, outcome, now)
 
 
 def deadline_of(a: Attempt, opened: OpenedSession, ref: AttemptRef) -> datetime:

@@ -19,16 +19,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from exam_server.attempts import (
     AttemptRef,
     AttemptRefused,
-    attempt_for_bearer,
+    Begin,
     finished_result,
     mark_disconnected,
+    opened_for_start,
     room,
-    start_attempt,
+    start_ack,
 )
 from exam_server.integrity import INTEGRITY_KINDS, record_integrity
-from exam_server.journal import JournalOp, Kind
+from exam_server.journal import ConnectOp, JournalOp, Kind
 from exam_server.rapid_answers import AlertQueue, RapidAnswers
 from exam_server.runtime import NAMESPACE, ExamRuntime
+from exam_server.tokens import bearer_digest
 from question_bank.errors import SealError
 
 Ack = dict[str, Any]
@@ -91,12 +93,12 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise ConnectionRefusedError("bad_token")
-        ref = attempt_for_bearer(self.rt.factory, token)
-        if ref is None:
-            raise ConnectionRefusedError("bad_token")
         sid = self._sid()
-        if not self.rt.journal.submit(JournalOp("connect", ref, value=sid)).get("ok"):
-            raise ConnectionRefusedError("storage_unavailable")
+        # the bearer's attempt found and the connection recorded in the journal's group commit
+        ack = self.rt.journal.submit(ConnectOp(bearer_digest(token), sid))
+        if not ack.get("ok"):
+            raise ConnectionRefusedError(ack["error"])  # bad_token, storage_unavailable
+        ref: AttemptRef = ack["ref"]
         join_room(room(ref.id))
         self.rt.connections[sid] = ref
         self.rt.events.publish(ref.session_id, (ref.id,))
@@ -112,15 +114,19 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         ref = self._ref()
         if ref is None:
             return {"ok": False, "error": "bad_token"}
+        now = self.rt.clock.now()
         try:
-            state = start_attempt(self.rt.factory, self.rt.papers, ref, self.rt.clock.now())
+            opened = opened_for_start(self.rt.factory, self.rt.papers, ref)
         except AttemptRefused as exc:
-            ack: Ack = {"ok": False, "error": exc.code}
-            if exc.result is not None:
-                ack["result"] = exc.result
-            return ack
+            return {"ok": False, "error": exc.code, "result": exc.result}  # with the result
         except (SQLAlchemyError, SealError):
             return {"ok": False, "error": "storage_unavailable"}
+        # started (or read) in the journal's group commit; acked once committed
+        ack = self.rt.journal.submit(JournalOp(
+            "start", ref, begin=Begin(ref, opened.duration_minutes, now)))
+        if not ack.get("ok"):
+            return ack
+        state = start_ack(opened, ref, ack["started"], now)
         if not state["paused"]:
             emit("time", {"deadline": state["deadline"], "server_time": state["server_time"]})
         self.rt.events.publish(ref.session_id, (ref.id,))

@@ -30,6 +30,10 @@ _UPSERT_ANSWER = (
     "WHERE excluded.answer_seq >= answer.answer_seq AND excluded.flag_seq >= answer.flag_seq")
 _LIVE_SCORE = "UPDATE attempt SET live_score = {j} WHERE id = {p}"
 _CONNECTED = "UPDATE attempt SET connected_sid = {p}, connected_at = {p} WHERE id = {p}"
+_BEARER = ("UPDATE attempt SET bearer_sha256 = {p}, bearer_issued_at = {p}, connected_sid = NULL, "
+           "connected_at = NULL WHERE id = {p}")
+_STARTED = ("UPDATE attempt SET state = 'working', started_at = {p}, deadline_at = {p} "
+            "WHERE id = {p}")
 _AUDIT_INSERT = ("INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, "
                  "hash) VALUES ({p}, {p}, {p}, {p}, {p}, {j}, {p}, {p})")
 # A row-value IN scans the whole table on SQLite; a join on json_each uses the primary key.
@@ -57,6 +61,8 @@ class HotSql:
     live_score: str
     connected: str
     audit_insert: str
+    bearer: str
+    started: str
 
     def time(self, at: datetime) -> Any:
         """``at`` as the ``UTCDateTime`` column type binds it."""
@@ -72,7 +78,7 @@ class HotSql:
 def _build(postgresql: bool) -> HotSql:
     p, j = ("%s", "CAST(%s AS JSON)") if postgresql else ("?", "?")
     return HotSql(postgresql, *(s.format(p=p, j=j) for s in (
-        _UPSERT_ANSWER, _LIVE_SCORE, _CONNECTED, _AUDIT_INSERT)))
+        _UPSERT_ANSWER, _LIVE_SCORE, _CONNECTED, _AUDIT_INSERT, _BEARER, _STARTED)))
 
 
 _BY_DIALECT = {False: _build(False), True: _build(True)}
@@ -139,6 +145,24 @@ def set_connected(conn: Connection, connections: Sequence[tuple[int, str]],
         at = sql.time(now)
         conn.exec_driver_sql(sql.connected, [(sid, at, attempt_id)
                                              for attempt_id, sid in connections])
+
+
+def set_bearers(conn: Connection, bearers: Sequence[tuple[str, datetime, int]]) -> None:
+    """A new bearer per ``(bearer_sha256, issued_at, attempt_id)``, in order; its attempt's
+    connection is forgotten (log-in)."""
+    if bearers:
+        sql = hot_sql(conn)
+        conn.exec_driver_sql(sql.bearer, [(digest, sql.time(at), attempt_id)
+                                          for digest, at, attempt_id in bearers])
+
+
+def set_started(conn: Connection, started: Sequence[tuple[int, datetime, datetime]]) -> None:
+    """``state = 'working'`` with ``started_at`` and ``deadline_at`` per
+    ``(attempt_id, started_at, deadline_at)`` (the first ``start``)."""
+    if started:
+        sql = hot_sql(conn)
+        conn.exec_driver_sql(sql.started, [(sql.time(at), sql.time(deadline), attempt_id)
+                                           for attempt_id, at, deadline in started])
 
 
 def insert_audit_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -6,8 +6,13 @@ change, the attempts' live scores), commits, and only then releases every waitin
 with its ack. A failed commit refuses the whole batch (``storage_unavailable``): nothing is
 acked that is not committed. A ``finish`` queued behind answers waits for them.
 
-A ``connect`` records a new live connection of the attempt (``mark_connected``) in the same
-group commit, so a burst of connections costs a few commits, not one each.
+A connect (:class:`ConnectOp`: finds the attempt of its bearer and records the new live
+connection, as ``mark_connected``), a ``start`` (starts the attempt or reads its state:
+``attempts.begin_all``) and a log-in (:meth:`Journal.admit`: ``login.admit_all``) go through
+the same group commit, so a burst of log-ins, connections and starts costs a few commits, not
+one each. Within a batch the connects apply first, then the log-ins, then the starts, then the
+answers and flags (the operations of one batch were all in flight at once: any order among
+them is one they could have had).
 
 Apply rule, per question and field (choice, flag): an operation whose ``seq`` is at or below
 the stored ``seq`` of that field changes nothing and is acked ``ok`` (a duplicate or stale
@@ -29,17 +34,26 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server import hot_sql
-from exam_server.attempts import AttemptRef, AttemptRefused, finish_attempt
+from exam_server.attempts import (
+    AttemptRef,
+    AttemptRefused,
+    Begin,
+    Started,
+    attempts_for_bearers,
+    begin_all,
+    finish_attempt,
+)
 from exam_server.audit import AuditEntry, append_audit_batch
 from exam_server.clock import Clock, accepts_answers
 from exam_server.db import transaction
+from exam_server.login import Admission, LoginGranted, admit_all
 from exam_server.models import Answer, Attempt, ExamSession
 from exam_server.session_papers import OpenedSession, PaperCache
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 __all__ = ["AuditEntry", "Journal", "JournalOp", "append_audit_batch"]
-Kind = Literal["answer", "flag", "finish", "connect"]
+Kind = Literal["answer", "flag", "finish", "connect", "start"]
 
 
 @dataclass
@@ -52,6 +66,32 @@ class JournalOp:
     value: str | bool | None = None
     seq: int = 0
     done: AsyncResult = field(default_factory=AsyncResult)
+    #: ``start``: the opened session's duration and the time of the request
+    begin: Begin | None = None
+
+
+@dataclass
+class LoginOp:
+    """A queued log-in (:meth:`Journal.admit`) and the event its handler waits on."""
+
+    admission: Admission
+    done: AsyncResult = field(default_factory=AsyncResult)
+    kind: Literal["login"] = "login"
+
+
+@dataclass
+class ConnectOp:
+    """A queued connection (the bearer's digest, the Socket.IO sid) and the event its handler
+    waits on; acked ``{"ok": true, "ref": AttemptRef}`` or refused ``bad_token`` (unknown or
+    revoked bearer)."""
+
+    digest: str
+    sid: str
+    done: AsyncResult = field(default_factory=AsyncResult)
+    kind: Literal["connect"] = "connect"
+
+
+Op = JournalOp | LoginOp | ConnectOp
 
 
 class Journal:
@@ -68,18 +108,29 @@ class Journal:
         self.papers = papers
         self.clock = clock
         self.on_finished = on_finished
-        self._queue: Queue[JournalOp] = Queue()
+        self._queue: Queue[Op] = Queue()
         self._writer: gevent.Greenlet[Any, Any] | None = None
         self.batches = 0
         self.applied = 0
 
-    def submit(self, op: JournalOp) -> dict[str, Any]:
-        """Queue ``op`` and wait until its batch is committed; its ack."""
+    def submit(self, op: Op) -> dict[str, Any]:
+        """Queue ``op`` and wait until its batch is committed; its ack (a ``start``'s ack
+        carries ``"started"``, an :class:`attempts.Started`, in place of the paper)."""
         if self._writer is None or self._writer.dead:
             self._writer = gevent.spawn(self._run)
         self._queue.put(op)
         ack: dict[str, Any] = op.done.get()
         return ack
+
+    def admit(self, admission: Admission) -> LoginGranted | str:
+        """Admit a log-in in the next batch (``login.admit_all``) and wait for its commit:
+        the granted login, or the refusal's code (``storage_unavailable`` when the batch
+        failed)."""
+        ack = self.submit(LoginOp(admission))
+        if not ack.get("ok"):
+            return str(ack["error"])
+        granted: LoginGranted | str = ack["login"]
+        return granted
 
     def _run(self) -> None:
         while True:
@@ -94,10 +145,10 @@ class Journal:
                     if not op.done.ready():
                         op.done.set({"ok": False, "error": "storage_unavailable"})
 
-    def _process(self, ops: list[JournalOp]) -> None:
-        pending: list[JournalOp] = []
+    def _process(self, ops: list[Op]) -> None:
+        pending: list[Op] = []
         for op in ops:
-            if op.kind != "finish":
+            if not isinstance(op, JournalOp) or op.kind != "finish":
                 pending.append(op)
                 continue
             self._commit(pending)
@@ -119,7 +170,7 @@ class Journal:
         if self.on_finished is not None:
             self.on_finished(op.ref, result, "candidate")
 
-    def _commit(self, ops: list[JournalOp]) -> None:
+    def _commit(self, ops: list[Op]) -> None:
         if not ops:
             return
         now = self.clock.now()
@@ -135,7 +186,11 @@ class Journal:
         for op, ack in zip(ops, acks, strict=True):
             op.done.set(ack)
 
-    def _apply(self, db: Session, ops: list[JournalOp], now: datetime) -> list[dict[str, Any]]:
+    def _apply(self, db: Session, all_ops: list[Op], now: datetime) -> list[dict[str, Any]]:
+        audit: list[AuditEntry] = []
+        logins = [op for op in all_ops if isinstance(op, LoginOp)]
+        connecting = [op for op in all_ops if isinstance(op, ConnectOp)]
+        ops = [op for op in all_ops if isinstance(op, JournalOp)]
         ids = sorted({op.ref.id for op in ops})
         attempts: dict[int, tuple[str, datetime | None, dict[str, Any] | None]] = {}
         paused: set[int] = set()  # attempts of rooms paused now: answers wait for resume
@@ -144,18 +199,40 @@ class Journal:
             attempts[i] = (state, deadline_at, live)
             if paused_at is not None:
                 paused.add(i)
-        connects = [op for op in ops if op.kind == "connect"]
-        hot_sql.set_connected(db.connection(), [(op.ref.id, str(op.value)) for op in connects],
-                              now)
-        rows = _stored_answers(db, {(op.ref.id, op.q) for op in ops if op.kind != "connect"})
+        early: dict[int, dict[str, Any]] = {}  # id(op) → the ack of a connect, login, start
+        refs = attempts_for_bearers(db.connection(), [op.digest for op in connecting])
+        connects = [(op.ref.id, str(op.value)) for op in ops if op.kind == "connect"]
+        for connect_op in connecting:
+            ref = refs.get(connect_op.digest)
+            if ref is None:
+                early[id(connect_op)] = {"ok": False, "error": "bad_token"}
+            else:
+                early[id(connect_op)] = {"ok": True, "ref": ref}
+                connects.append((ref.id, connect_op.sid))
+        hot_sql.set_connected(db.connection(), connects, now)
+        for login_op, outcome in zip(logins, admit_all(
+                db.connection(), [op.admission for op in logins], audit), strict=True):
+            early[id(login_op)] = ({"ok": True, "login": outcome} if isinstance(
+                outcome, LoginGranted) else {"ok": False, "error": outcome})
+        starts = [op for op in ops if op.kind == "start"]
+        for start_op, began in zip(starts, begin_all(
+                db.connection(), [_begin(op) for op in starts], audit), strict=True):
+            early[id(start_op)] = _start_ack(began)
+            if isinstance(began, Started):  # answers after it in this batch apply
+                attempts[start_op.ref.id] = ("working", began.deadline_at,
+                                             attempts[start_op.ref.id][2])
+        rows = _stored_answers(db, {(op.ref.id, op.q) for op in ops
+                                    if op.kind in ("answer", "flag")})
         was = {key: row[0] for key, row in rows.items()}  # the choices before this batch
         changed: set[tuple[int, int]] = set()
-        audit: list[AuditEntry] = []
         touched: dict[int, AttemptRef] = {}
         acks: list[dict[str, Any]] = []
         for op in ops:
             if op.kind == "connect":
                 acks.append({"ok": True})
+                continue
+            if op.kind == "start":
+                acks.append(early[id(op)])
                 continue
             state, deadline_at, _ = attempts[op.ref.id]
             refusal = _refusal(state, deadline_at, now, op.ref.id in paused)
@@ -187,7 +264,9 @@ class Journal:
         _write_answers(db, [(key, rows[key]) for key in keys], now)
         append_audit_batch(db, audit)
         self._live_scores(db, touched, attempts, was, rows, keys)
-        return acks
+        answered = iter(acks)
+        return [next(answered) if isinstance(op, JournalOp) else early[id(op)]
+                for op in all_ops]
 
     def _live_scores(self, db: Session, touched: dict[int, AttemptRef],
                      attempts: dict[int, tuple[str, datetime | None, dict[str, Any] | None]],
@@ -273,6 +352,21 @@ def _scored(stored: dict[str, Any] | None, opened: OpenedSession) -> bool:
     """Whether a stored live score can be updated by deltas (it has the scheme's sections)."""
     return stored is not None and set(stored.get("sections", {})) == set(
         opened.scheme.section_codes)
+
+
+def _begin(op: JournalOp) -> Begin:
+    if op.begin is None:
+        raise ValueError("a start operation needs its Begin")
+    return op.begin
+
+
+def _start_ack(began: Started | AttemptRefused) -> dict[str, Any]:
+    if isinstance(began, Started):
+        return {"ok": True, "started": began}
+    ack: dict[str, Any] = {"ok": False, "error": began.code}
+    if began.result is not None:
+        ack["result"] = began.result
+    return ack
 
 
 def _refusal(state: str, deadline_at: datetime | None, now: datetime,

@@ -352,6 +352,7 @@ def test_a_paused_room_stops_the_clock_and_keeps_the_answer(running_exam: Runnin
     try:
         expect(ui.page.locator("#pause-dialog")).to_be_visible(timeout=10_000)
         expect(ui.page.locator("#pause-text")).to_contain_text("dijeda")
+        time.sleep(0.6)  # the countdown redraws every 250 ms: let it show the frozen time
         frozen = timer.inner_text()
         time.sleep(2.5)
         assert timer.inner_text() == frozen  # the countdown stands still
