@@ -132,7 +132,7 @@ def _append(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, A
                                           subject=e.subject, details_json=details_json,
                                           prev_hash=prev)).hexdigest()
         rows.append({"id": row_id, "at": at, "actor": e.actor, "action": e.action,
-                     "subject": e.subject, "details": json.loads(details_json),
+                     "subject": e.subject, "details_json": details_json,
                      "prev_hash": prev, "hash": digest})
         prev = digest
     insert_audit_rows(conn, rows)  # driver SQL: no per-row type processing
@@ -150,6 +150,7 @@ def append_audit(session: Session, *, actor: str, action: str, subject: str,
     """
     # the row as stored; it is written with a Core insert, so the object is not in the session
     [row] = _append(session, [AuditEntry(actor, action, subject, details)])
+    row["details"] = json.loads(row.pop("details_json"))
     return AuditLog(**row)
 
 

@@ -166,10 +166,10 @@ def set_started(conn: Connection, started: Sequence[tuple[int, datetime, datetim
 
 
 def insert_audit_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert audit rows (dicts with every column, ``details`` as JSON data) in one
-    ``executemany``."""
+    """Insert audit rows (dicts with every column, ``details_json`` the canonical JSON text
+    of ``details``) in one ``executemany``."""
     if rows:
         sql = hot_sql(conn)
         conn.exec_driver_sql(sql.audit_insert, [
             (r["id"], sql.time(r["at"]), r["actor"], r["action"], r["subject"],
-             json.dumps(r["details"]), r["prev_hash"], r["hash"]) for r in rows])
+             r["details_json"], r["prev_hash"], r["hash"]) for r in rows])

@@ -17,6 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 from flask_login import login_required as _login_required
 from flask_wtf.csrf import CSRFProtect
+from itsdangerous import URLSafeTimedSerializer
 
 from proctor_console.accounts import Proctor, load_proctor
 from question_bank.keys import ensure_secret
@@ -38,7 +39,20 @@ class ConsoleUser(UserMixin):  # type: ignore[misc]
 
 
 class TlsAwareSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, ``Secure`` when the request came over TLS."""
+    """Flask's signed-cookie sessions, ``Secure`` when the request came over TLS.
+
+    The signing serializer is built once per key, not on every request: Flask-SocketIO
+    opens the session for every Socket.IO event, and building the serializer was ~5 % of
+    the server's CPU on the answer path (``bench/exam_load.py``).
+    """
+
+    _signer: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if self._signer is None or self._signer[0] != keys:
+            self._signer = (keys, super().get_signing_serializer(app))
+        return self._signer[1]
 
     def get_cookie_secure(self, app: Flask) -> bool:
         secure = bool(app.config["SESSION_COOKIE_SECURE"])
