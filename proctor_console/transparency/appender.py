@@ -168,7 +168,7 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
             return Appended(0, cache.tree.size)
         head = latest_head(conn)
         size = 0 if head is None else head.tree_size
-        tree = _checked_tree(conn, cache, head)
+        tree = checked_tree(conn, cache, head)
         entries: list[dict[str, Any]] = []
         refused: list[tuple[int, str]] = []
         for row in rows:
@@ -198,17 +198,26 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
         entries += corrections
         if not entries:
             return Appended(0, size, refused=tuple(refused))
-        tree.extend(e["leaf_hash"] for e in entries)
-        stamp = max(epoch_ms(now), 0 if head is None else head.timestamp)
-        root = tree.root()
-        sth = sign_tree_head(key, tree.size, stamp, root)
-        conn.execute(insert(HEAD).values(
-            tree_size=tree.size, timestamp=stamp, root_hash=root,
-            signature=b64decode(sth["tree_head_signature"], "tree_head_signature")))
+        sth = sign_head(conn, tree, head, key, now, entries)
     return Appended(len(entries), tree.size, sth, tuple(refused))
 
 
-def _checked_tree(conn: Connection, cache: TreeCache, head: StoredHead | None) -> MerkleTree:
+def sign_head(conn: Connection, tree: MerkleTree, head: StoredHead | None,
+              key: Ed25519PrivateKey, now: datetime, entries: list[dict[str, Any]]
+              ) -> dict[str, Any]:
+    """Extend ``tree`` (from :func:`checked_tree`) by the appended ``entries``, then sign
+    and store the head of the new size (timestamp no earlier than ``head``'s); the STH."""
+    tree.extend(e["leaf_hash"] for e in entries)
+    stamp = max(epoch_ms(now), 0 if head is None else head.timestamp)
+    root = tree.root()
+    sth = sign_tree_head(key, tree.size, stamp, root)
+    conn.execute(insert(HEAD).values(
+        tree_size=tree.size, timestamp=stamp, root_hash=root,
+        signature=b64decode(sth["tree_head_signature"], "tree_head_signature")))
+    return sth
+
+
+def checked_tree(conn: Connection, cache: TreeCache, head: StoredHead | None) -> MerkleTree:
     """The cached tree caught up to the table, checked against the newest signed head."""
     size = 0 if head is None else head.tree_size
     if cache.tree.size > size:

@@ -18,7 +18,8 @@ from types import ModuleType
 
 import click
 
-from proctor_console.transparency.keys import LOG_KEY, ensure_log_key
+from exam_server.cli.context import actor_option
+from proctor_console.transparency.keys import LOG_KEY, ensure_log_key, load_log_key
 
 VERIFIER = Path(__file__).resolve().parents[2] / "tools" / "verify_log.py"
 MODULE_NAME = "seleksi_tools_verify_log"
@@ -77,6 +78,51 @@ def verify(ctx: click.Context, source: str, receipt: Path | None, state: Path | 
     status = load_verifier().main(argv)
     sys.stdout.flush()
     ctx.exit(int(status))
+
+
+@group.command("correct")
+@click.option("--exam", "exam_id", required=True, help="the exam whose key is corrected")
+@click.option("--corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="CSV/XLSX: item_id,action,A,B,C,D,E (action void or rekey; "
+                                  "item ids as in key.csv of `seleksi session export`)")
+@click.option("--reason", required=True, help="why the key is corrected (logged, public)")
+@click.option("--key", "keys", multiple=True, metavar="SESSION=RELEASE_KEY",
+              help="a closed session's release key (repeat per closed session)")
+@click.option("--diff", "diff_out", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="write who changed (old and new scores and code) as CSV")
+@click.option("--pubkey", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="the bank's public key (default $SELEKSI_INSTANCE/keys/bank.pub)")
+@actor_option
+def correct(exam_id: str, corrections: Path, reason: str, keys: tuple[str, ...],
+            diff_out: Path | None, pubkey: Path | None, actor: str | None) -> None:
+    """Void or re-key items after the exam: re-score every finished candidate of EXAM and
+    append a correction entry to the public log for each one whose result changes.
+
+    Applying the same corrections again changes nothing. See docs/transparency.md.
+    """
+    from exam_server.cli.context import default_actor, open_db
+    from exam_server.config import keys_path
+    from exam_server.models import utcnow
+    from proctor_console.transparency.key_corrections import correct_exam, diff_rows
+    from question_bank.keys import load_public_key
+    from scoring.corrections import corrections_from_table
+    from scoring.files import read_table, write_csv
+
+    release = {}
+    for item in keys:
+        code, sep, value = item.partition("=")
+        if not sep or not code or not value:
+            raise click.BadParameter(f"{item!r} is not SESSION=RELEASE_KEY", param_hint="--key")
+        release[code] = value
+    done = correct_exam(open_db(), exam_id, corrections_from_table(read_table(corrections)),
+                        reason=reason, actor=actor or default_actor(),
+                        public_key=load_public_key(pubkey or keys_path() / "bank.pub"),
+                        log_key=load_log_key(keys_path()), now=utcnow(), release_keys=release)
+    if diff_out is not None:
+        write_csv(diff_out, diff_rows(done.changes))
+    click.echo(f"batch {done.batch}: {done.corrections} correction(s), {done.rescored} "
+               f"finished result(s) re-scored, {len(done.changes)} changed; the log now has "
+               f"{done.tree_size} entries" + (f"; wrote {diff_out}" if diff_out else ""))
 
 
 def make_log_key(folder: Path) -> str | None:
