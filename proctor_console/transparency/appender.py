@@ -20,6 +20,7 @@ code ``DIS``, the proctor's reason and ``corrects`` (the result's leaf index).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,12 +28,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Select, Table, and_, insert, select
+from sqlalchemy import Connection, Select, Table, and_, insert, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.clock import epoch_ms
 from exam_server.db import reading, serialise, transaction
-from exam_server.models import Attempt, ExamSession, Participant
+from exam_server.models import Attempt, Exam, ExamSession, Participant
 from proctor_console.transparency.exceptions import LogIntegrityError, RecordError
 from proctor_console.transparency.log_store import (
     HEAD,
@@ -43,6 +44,7 @@ from proctor_console.transparency.log_store import (
 )
 from proctor_console.transparency.merkle import MerkleTree, leaf_hash
 from proctor_console.transparency.records import b64decode, leaf_input, sign_tree_head
+from scoring.services import load_scheme
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ BATCH = 500
 ATTEMPT = cast(Table, Attempt.__table__)
 PARTICIPANT = cast(Table, Participant.__table__)
 SESSION = cast(Table, ExamSession.__table__)
+EXAM = cast(Table, Exam.__table__)
 
 
 def pending_query(limit: int, skip: frozenset[int] = frozenset()) -> Select[Any]:
@@ -60,7 +63,7 @@ def pending_query(limit: int, skip: frozenset[int] = frozenset()) -> Select[Any]
     ``skip``: attempts whose stored result cannot be logged, already reported)."""
     a, p, s, r = ATTEMPT.c, PARTICIPANT.c, SESSION.c, LOG.c
     query = (select(a.id, a.finished_at, a.finish_reason, a.result, p.number, p.exam_id,
-                   s.code.label("session_code"))
+                   a.participant_id, s.code.label("session_code"))
             .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
             .join(SESSION, a.session_id == s.id)
             .outerjoin(LOG, and_(r.attempt_id == a.id, r.kind == "result"))
@@ -69,12 +72,42 @@ def pending_query(limit: int, skip: frozenset[int] = frozenset()) -> Select[Any]
     return query.where(a.id.not_in(skip)) if skip else query
 
 
+def absent_query(limit: int) -> Select[Any]:
+    """Participants of closed (or published) sessions who did not finish and have no
+    ``result`` leaf: they are absent (TH). The earliest closed session first."""
+    a, p, s, r = ATTEMPT.c, PARTICIPANT.c, SESSION.c, LOG.c
+    return (select(p.id, p.number, p.exam_id, s.code.label("session_code"), s.closed_at,
+                   EXAM.c.scheme)
+            .join_from(PARTICIPANT, SESSION, p.session_id == s.id)
+            .join(EXAM, s.exam_id == EXAM.c.id)
+            .outerjoin(ATTEMPT, a.participant_id == p.id)
+            .outerjoin(LOG, and_(r.participant_id == p.id, r.kind == "result"))
+            .where(s.state.in_(("closed", "published")), s.closed_at.is_not(None),
+                   or_(a.id.is_(None), a.state != "finished"), r.leaf_index.is_(None))
+            .order_by(s.closed_at, p.number).limit(limit))
+
+
+def absent_record(row: Any) -> dict[str, Any]:
+    """The ``result`` record of an absent participant (a row of :func:`absent_query`): code
+    ``TH``, every section 0, the time the session closed, reason ``absent``."""
+    sections = dict.fromkeys(_section_codes(row.scheme), 0)
+    return {"kind": "result", "exam": row.exam_id, "session": row.session_code,
+            "participant": row.number, "sections": sections, "total": 0, "code": "TH",
+            "time": row.closed_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "reason": "absent"}
+
+
+@functools.cache
+def _section_codes(scheme: str) -> tuple[str, ...]:
+    return tuple(load_scheme(scheme).section_codes)
+
+
 def corrections_query(limit: int) -> Select[Any]:
     """Disqualified participants whose result is logged and whose ``DIS`` correction is not,
     the oldest disqualification first."""
     a, p, s = ATTEMPT.c, PARTICIPANT.c, SESSION.c
     logged, corrected = LOG.alias("logged"), LOG.alias("corrected")
-    return (select(a.id, a.result, p.number, p.exam_id, p.disqualified_at,
+    return (select(a.id, a.result, p.number, p.exam_id, p.disqualified_at, a.participant_id,
                    p.disqualified_reason, s.code.label("session_code"),
                    logged.c.leaf_index.label("result_leaf"))
             .join_from(ATTEMPT, PARTICIPANT, a.participant_id == p.id)
@@ -118,6 +151,12 @@ def result_record(row: Any) -> dict[str, Any]:
             "total": result["total"], "code": "P" if result.get("passed") else "TL",
             "time": row.finished_at.astimezone(UTC).isoformat(timespec="microseconds"),
             "reason": row.finish_reason}
+
+
+def _other_work(conn: Connection) -> bool:
+    """Whether an absent participant or a disqualification lacks its leaf."""
+    return (conn.execute(absent_query(1)).first() is not None
+            or conn.execute(corrections_query(1)).first() is not None)
 
 
 @dataclass(frozen=True)
@@ -164,7 +203,7 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
         serialise(db, RESULT_LOG_LOCK)
         conn = db.connection()
         rows = conn.execute(pending_query(limit, skip)).all()
-        if not rows and conn.execute(corrections_query(1)).first() is None:
+        if not rows and not _other_work(conn):
             return Appended(0, cache.tree.size)
         head = latest_head(conn)
         size = 0 if head is None else head.tree_size
@@ -179,7 +218,13 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
                 continue
             entries.append({"leaf_index": size + len(entries), "leaf_input": data,
                             "leaf_hash": leaf_hash(data), "kind": "result",
-                            "attempt_id": row.id, "correction": None})
+                            "attempt_id": row.id, "participant_id": row.participant_id,
+                            "correction": None})
+        for row in conn.execute(absent_query(limit)).all():
+            data = leaf_input(absent_record(row))
+            entries.append({"leaf_index": size + len(entries), "leaf_input": data,
+                            "leaf_hash": leaf_hash(data), "kind": "result", "attempt_id": None,
+                            "participant_id": row.id, "correction": None})
         if entries:  # results first: a correction names its result's leaf
             conn.execute(insert(LOG), entries)
         corrections: list[dict[str, Any]] = []
@@ -192,7 +237,7 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
             corrections.append({"leaf_index": size + len(entries) + len(corrections),
                                 "leaf_input": data, "leaf_hash": leaf_hash(data),
                                 "kind": "correction", "attempt_id": row.id,
-                                "correction": "DIS"})
+                                "participant_id": row.participant_id, "correction": "DIS"})
         if corrections:
             conn.execute(insert(LOG), corrections)
         entries += corrections
@@ -271,9 +316,8 @@ class Appender:
         taken)."""
         with reading(self.factory) as db:
             conn = db.connection()
-            found = (conn.execute(pending_query(1, self.skip)).first()
-                     or conn.execute(corrections_query(1)).first())
-        return found is not None
+            return (conn.execute(pending_query(1, self.skip)).first() is not None
+                    or _other_work(conn))
 
     def sweep(self) -> int:
         """Append what is pending; the number of leaves appended."""

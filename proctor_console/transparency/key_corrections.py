@@ -83,6 +83,7 @@ class KeyCorrection:
 @dataclass(frozen=True)
 class _Candidate:
     attempt_id: int
+    participant_id: int
     session: str
     participant: str
     result: dict[str, Any]
@@ -157,7 +158,8 @@ def correct_exam(factory: sessionmaker[Session], exam_id: str,
                 "reason": reason, "corrects": leaf, "correction": "key", "batch": batch})
             entries.append({"leaf_index": size + len(entries), "leaf_input": data,
                             "leaf_hash": leaf_hash(data), "kind": "correction",
-                            "attempt_id": c.attempt_id, "correction": f"key:{batch}"})
+                            "attempt_id": c.attempt_id, "participant_id": c.participant_id,
+                            "correction": f"key:{batch}"})
             changes.append(Change(c.session, c.participant, record, new, entries[-1]
                                   ["leaf_index"]))
             conn.execute(update(ATTEMPT).where(ATTEMPT.c.id == c.attempt_id).values(
@@ -220,12 +222,14 @@ def _finished(factory: sessionmaker[Session], exam_id: str
             raise CorrectionRefused(f"{working} attempt(s) of exam {exam_id} are still "
                                     "working: correct the key after every session has ended")
         rows = db.execute(
-            select(Attempt.id, Attempt.result, Participant.number, ExamSession.code)
+            select(Attempt.id, Attempt.participant_id, Attempt.result, Participant.number,
+                   ExamSession.code)
             .join(Participant, Attempt.participant_id == Participant.id)
             .join(ExamSession, Attempt.session_id == ExamSession.id)
             .where(Participant.exam_id == exam_id, Attempt.state == "finished")
             .order_by(ExamSession.code, Participant.number)).all()
-        candidates = [_Candidate(r.id, r.code, r.number, dict(r.result or {})) for r in rows]
+        candidates = [_Candidate(r.id, r.participant_id, r.code, r.number, dict(r.result or {}))
+                      for r in rows]
         answers: dict[int, dict[int, str | None]] = {}
         for a in db.scalars(select(Answer).where(Answer.attempt_id.in_([c.attempt_id
                                                                         for c in candidates]))):

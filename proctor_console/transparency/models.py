@@ -42,6 +42,9 @@ class ResultLogEntry(Base):
         sa.Index("uq_result_log_attempt_correction", "attempt_id", "correction", unique=True,
                  sqlite_where=sa.text("kind = 'correction'"),
                  postgresql_where=sa.text("kind = 'correction'")),
+        sa.Index("uq_result_log_participant_result", "participant_id", unique=True,
+                 sqlite_where=sa.text("kind = 'result'"),
+                 postgresql_where=sa.text("kind = 'result'")),
     )
 
     leaf_index: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
@@ -52,6 +55,10 @@ class ResultLogEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # What a correction corrects (0006_disqualification): "DIS" for a disqualification.
     correction: Mapped[str | None] = mapped_column(sa.String(32))
+    # Whom the entry is about (0007_absent_results): a participant has one ``result`` entry,
+    # their finished result or TH (absent), and no attempt when they never logged in.
+    participant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("participant.id", name="fk_result_log_participant_id"))
 
 
 class LogHead(Base):

@@ -18,7 +18,7 @@ from question_bank.model import IRT, Item, Option, Status
 TABLES = ("item", "item_version", "media", "exam", "exam_session", "participant",
           "sealed_package", "sealed_session", "audit_log", "attempt", "answer", "alert",
           "server_heartbeat", "result_log", "log_head", "proctor_user", "proctor_assignment")
-HEAD = "0006_disqualification"  # the newest migration
+HEAD = "0007_absent_results"  # the newest migration
 
 
 def make_item(item_id: str = "TIU-0001", *, topic: str = "Analogi", variant: int = 0,

@@ -1,4 +1,5 @@
-"""Migration 0006_disqualification adds its columns and index and steps back cleanly."""
+"""Migrations 0006_disqualification and 0007_absent_results add their columns and indexes and
+step back cleanly."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ def test_disqualification_columns_come_and_go(db_url: str) -> None:
     added = {"disqualified_at", "disqualified_by", "disqualified_reason"}
     try:
         upgrade(engine)
-        assert current_revision(engine) == HEAD == "0006_disqualification"
+        assert current_revision(engine) == HEAD == "0007_absent_results"
         assert added <= _columns(engine, "participant")
-        assert "correction" in _columns(engine, "result_log")
+        assert {"correction", "participant_id"} <= _columns(engine, "result_log")
         indexes = {i["name"] for i in sa.inspect(engine).get_indexes("result_log")}
-        assert "uq_result_log_attempt_correction" in indexes
+        assert {"uq_result_log_attempt_correction", "uq_result_log_participant_result"} <= indexes
+        downgrade(engine, "0006_disqualification")
+        assert "participant_id" not in _columns(engine, "result_log")
+        assert "correction" in _columns(engine, "result_log")
         downgrade(engine, "0005_proctor_accounts")
         assert not added & _columns(engine, "participant")
         assert "correction" not in _columns(engine, "result_log")

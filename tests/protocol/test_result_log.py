@@ -254,3 +254,36 @@ def test_two_appenders_racing_append_each_result_once_without_a_gap(
     assert sorted(codes) == sorted("P" if n % 2 == 0 else "TL" for n in range(count))
     again = append_pending(prepared.factory, key, now=utcnow())
     assert again.count == 0  # nothing left: each result is in the log once
+
+
+def test_who_did_not_finish_gets_a_TH_result_when_the_session_closes(
+        server: Server, prepared: Prepared, tmp_path: Path) -> None:
+    from tests.cli.conftest import make_runner
+
+    numbers = prepared.numbers
+    finish(server, prepared, numbers[0], 5)
+    finish(server, prepared, numbers[1], 0)
+    idle = logged_in(server, prepared, numbers[2])  # logged in, never started
+    assert len(logged(prepared, 2)) == 2
+    time.sleep(1.5)
+    assert len(logged(prepared, 2)) == 2  # nobody is absent while the session runs
+    run = make_runner(prepared.instance, prepared.url)
+    run("session", "close", SESSION, "--reason", "sesi selesai")
+    rows = logged(prepared, len(numbers))
+    assert [r.leaf_index for r in rows] == list(range(len(numbers)))
+    absent = {parse_leaf_input(r.leaf_input)["participant"]: (r, parse_leaf_input(r.leaf_input))
+              for r in rows[2:]}
+    assert sorted(absent) == numbers[2:]
+    with prepared.factory() as db:
+        ids = dict(db.execute(select(Participant.number, Participant.id)).all())
+    for number, (row, record) in absent.items():
+        assert record == {"kind": "result", "exam": EXAM, "session": SESSION,
+                          "participant": number, "sections": {"TWK": 0, "TIU": 0, "TKP": 0},
+                          "total": 0, "code": "TH", "time": record["time"], "reason": "absent"}
+        assert (row.kind, row.attempt_id, row.participant_id) == ("result", None, ids[number])
+    time.sleep(1.5)
+    assert len(logged(prepared, len(numbers))) == len(numbers)  # once, not every sweep
+    checked = verify(server.base, tmp_path / "heads.json")
+    assert checked.returncode == 0, checked.stderr
+    assert f"OK: {len(numbers)} entries" in checked.stdout
+    idle.close()
