@@ -247,6 +247,33 @@ def append_pending(factory: sessionmaker[Session], key: Ed25519PrivateKey, *, no
     return Appended(len(entries), tree.size, sth, tuple(refused))
 
 
+def append_entries(conn: Connection, key: Ed25519PrivateKey, now: datetime,
+                   records: list[tuple[dict[str, Any], dict[str, Any]]]) -> int:
+    """Append ``(record, columns)`` pairs after the log's last leaf and sign the new head,
+    inside the caller's transaction, which must hold the ``seleksi.result_log`` lock.
+    ``columns`` are ``kind``, ``attempt_id``, ``participant_id`` and ``correction``.
+    Returns the new tree size.
+
+    Raises
+    ------
+    RecordError
+        A record is not valid; LogIntegrityError: the stored log does not hold together.
+    """
+    head = latest_head(conn)
+    size = 0 if head is None else head.tree_size
+    if not records:
+        return size
+    tree = checked_tree(conn, TreeCache(), head)
+    entries: list[dict[str, Any]] = []
+    for record, columns in records:
+        data = leaf_input(record)
+        entries.append({"leaf_index": size + len(entries), "leaf_input": data,
+                        "leaf_hash": leaf_hash(data), **columns})
+    conn.execute(insert(LOG), entries)
+    sign_head(conn, tree, head, key, now, entries)
+    return tree.size
+
+
 def sign_head(conn: Connection, tree: MerkleTree, head: StoredHead | None,
               key: Ed25519PrivateKey, now: datetime, entries: list[dict[str, Any]]
               ) -> dict[str, Any]:

@@ -125,6 +125,32 @@ def correct(exam_id: str, corrections: Path, reason: str, keys: tuple[str, ...],
                f"{done.tree_size} entries" + (f"; wrote {diff_out}" if diff_out else ""))
 
 
+@group.command("rank")
+@click.option("--exam", "exam_id", required=True, help="the exam to rank")
+@click.option("--formations", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="CSV/XLSX: formation,quota (every formation of the exam)")
+@click.option("--reason", required=True, help="what this ranking is (logged, public)")
+@actor_option
+def rank(exam_id: str, formations: Path, reason: str, actor: str | None) -> None:
+    """Rank EXAM per formation once every session is closed and append the P/L (within
+    go-on-per-quota × quota) and P codes, with ranks, to the public log.
+
+    Ranking again with the same quotas appends nothing. See docs/transparency.md.
+    """
+    from exam_server.cli.context import default_actor, open_db
+    from exam_server.config import keys_path
+    from exam_server.models import utcnow
+    from proctor_console.transparency.ranking import rank_exam
+    from scoring.files import read_table
+
+    done = rank_exam(open_db(), exam_id, read_table(formations), reason=reason,
+                     actor=actor or default_actor(), log_key=load_log_key(keys_path()),
+                     now=utcnow())
+    counts = ", ".join(f"{code} {n}" for code, n in done.counts.items())
+    click.echo(f"batch {done.batch}: {done.candidates} participants ranked ({counts}); "
+               f"{done.appended} entries appended; the log now has {done.tree_size} entries")
+
+
 def make_log_key(folder: Path) -> str | None:
     """For ``seleksi keys init``: make ``log.key`` if missing; a line saying so, or None."""
     if ensure_log_key(folder):

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.audit import append_audit
@@ -39,10 +39,9 @@ from exam_server.db import reading, serialise, transaction
 from exam_server.models import Answer, Attempt, AuditLog, ExamSession, Participant
 from exam_server.results import attempt_result, attempt_score, session_key_table
 from exam_server.session_papers import open_content
-from proctor_console.transparency.appender import RESULT_LOG_LOCK, checked_tree, sign_head
-from proctor_console.transparency.log_store import LOG, TreeCache, latest_head
-from proctor_console.transparency.merkle import leaf_hash
-from proctor_console.transparency.records import canonical_json, leaf_input, parse_leaf_input
+from proctor_console.transparency.appender import RESULT_LOG_LOCK, append_entries
+from proctor_console.transparency.log_store import latest_entries
+from proctor_console.transparency.records import canonical_json
 from question_bank.sealing_format import parse_release_key
 from scoring.corrections import Correction, apply_corrections
 from scoring.exceptions import InputError
@@ -66,7 +65,8 @@ class Change:
     participant: str
     old: Mapping[str, Any]
     new: Mapping[str, Any]
-    leaf_index: int
+    corrects: int
+    """The leaf index of the entry the new one corrects."""
 
 
 @dataclass(frozen=True)
@@ -134,57 +134,48 @@ def correct_exam(factory: sessionmaker[Session], exam_id: str,
     with transaction(factory) as db:
         serialise(db, RESULT_LOG_LOCK)
         conn = db.connection()
-        latest = _latest_entries(db, [c.attempt_id for c in candidates])
-        missing = [c for c in candidates if c.attempt_id not in latest]
+        latest = latest_entries(conn, [c.participant_id for c in candidates])
+        missing = [c for c in candidates if c.participant_id not in latest]
         if missing:
             raise CorrectionRefused(
                 f"{len(missing)} finished result(s) of exam {exam_id} are not in the log yet "
                 f"(e.g. participant {missing[0].participant}): start `seleksi serve` so its "
                 "appender logs them, then correct")
-        head = latest_head(conn)
-        size = 0 if head is None else head.tree_size
         stamp = now.astimezone(UTC).isoformat(timespec="microseconds")
         changes: list[Change] = []
-        entries: list[dict[str, Any]] = []
+        records: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for c in candidates:
-            leaf, record = latest[c.attempt_id]
+            leaf, record = latest[c.participant_id]
             new = new_results[c.attempt_id]
             if record["code"] == "DIS" or _same(record, new):
                 continue
-            data = leaf_input({
+            records.append(({
                 "kind": "correction", "exam": exam_id, "session": c.session,
                 "participant": c.participant, "sections": new["sections"],
                 "total": new["total"], "code": "P" if new["passed"] else "TL", "time": stamp,
-                "reason": reason, "corrects": leaf, "correction": "key", "batch": batch})
-            entries.append({"leaf_index": size + len(entries), "leaf_input": data,
-                            "leaf_hash": leaf_hash(data), "kind": "correction",
-                            "attempt_id": c.attempt_id, "participant_id": c.participant_id,
-                            "correction": f"key:{batch}"})
-            changes.append(Change(c.session, c.participant, record, new, entries[-1]
-                                  ["leaf_index"]))
+                "reason": reason, "corrects": leaf, "correction": "key", "batch": batch},
+                {"kind": "correction", "attempt_id": c.attempt_id,
+                 "participant_id": c.participant_id, "correction": f"key:{batch}"}))
+            changes.append(Change(c.session, c.participant, record, new, leaf))
             conn.execute(update(ATTEMPT).where(ATTEMPT.c.id == c.attempt_id).values(
                 result={**c.result, **new,
                         "key_corrections": [*c.result.get("key_corrections", []), batch]}))
         append_audit(db, actor=actor, action=ACTION, subject=exam_id, details={
             "batch": batch, "reason": reason, "corrections": [_plain(c) for c in corrections],
             "rescored": len(candidates), "changed": len(changes)})
-        tree_size = size
-        if entries:
-            tree = checked_tree(conn, TreeCache(), head)
-            conn.execute(insert(LOG), entries)
-            tree_size = int(sign_head(conn, tree, head, log_key, now, entries)["tree_size"])
+        tree_size = append_entries(conn, log_key, now, records)
     return KeyCorrection(batch, len(corrections), len(candidates), tuple(changes), tree_size)
 
 
 def diff_rows(changes: Sequence[Change]) -> list[list[str]]:
-    """The published diff: ``session,participant,leaf_index`` then ``old_X,new_X`` for every
+    """The published diff: ``session,participant,corrects`` then ``old_X,new_X`` for every
     section, the total and the code."""
     codes = sorted({code for c in changes for code in c.new["sections"]})
-    rows = [["session", "participant", "leaf_index",
+    rows = [["session", "participant", "corrects",
              *[f"{w}_{x}" for x in (*codes, "total", "code") for w in ("old", "new")]]]
     for c in changes:
         new_code = "P" if c.new["passed"] else "TL"
-        cells = [str(c.session), str(c.participant), str(c.leaf_index)]
+        cells = [str(c.session), str(c.participant), str(c.corrects)]
         for code in codes:
             cells += [str(c.old["sections"].get(code, "")), str(c.new["sections"][code])]
         rows.append([*cells, str(c.old["total"]), str(c.new["total"]), str(c.old["code"]),
@@ -282,17 +273,7 @@ def _rescore(factory: sessionmaker[Session], exam_id: str,
     return results
 
 
-def _latest_entries(db: Session, attempt_ids: Sequence[int]
-                    ) -> dict[int, tuple[int, dict[str, Any]]]:
-    """Per attempt, its newest log entry: ``(leaf index, record)``."""
-    newest = (select(LOG.c.attempt_id, func.max(LOG.c.leaf_index).label("leaf"))
-              .where(LOG.c.attempt_id.in_(attempt_ids)).group_by(LOG.c.attempt_id).subquery())
-    rows = db.execute(select(LOG.c.attempt_id, LOG.c.leaf_index, LOG.c.leaf_input)
-                      .join(newest, LOG.c.leaf_index == newest.c.leaf)).all()
-    return {int(r.attempt_id): (int(r.leaf_index), parse_leaf_input(bytes(r.leaf_input)))
-            for r in rows}
-
-
 def _same(record: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    passed = record["code"] in ("P", "P/L")  # P/L: passed, and ranked within the cut
     return bool(record["sections"] == new["sections"] and record["total"] == new["total"]
-            and record["code"] == ("P" if new["passed"] else "TL"))
+                and passed == new["passed"])

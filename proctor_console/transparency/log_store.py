@@ -13,7 +13,7 @@ its leaves and its head in one transaction, so a head never covers a leaf not ye
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from proctor_console.transparency.merkle import EMPTY_ROOT, MerkleTree
 from proctor_console.transparency.models import LogHead, ResultLogEntry
 from proctor_console.transparency.records import (
     b64encode,
+    parse_leaf_input,
     public_key_json,
     sign_tree_head,
 )
@@ -55,6 +56,18 @@ class StoredHead:
         return {"tree_size": self.tree_size, "timestamp": self.timestamp,
                 "sha256_root_hash": b64encode(self.root_hash),
                 "tree_head_signature": b64encode(self.signature)}
+
+
+def latest_entries(conn: Connection, participant_ids: Sequence[int]
+                   ) -> dict[int, tuple[int, dict[str, Any]]]:
+    """Per participant, their newest entry in the log: ``(leaf index, record)``."""
+    newest = (select(LOG.c.participant_id, func.max(LOG.c.leaf_index).label("leaf"))
+              .where(LOG.c.participant_id.in_(participant_ids))
+              .group_by(LOG.c.participant_id).subquery())
+    rows = conn.execute(select(LOG.c.participant_id, LOG.c.leaf_index, LOG.c.leaf_input)
+                        .join(newest, LOG.c.leaf_index == newest.c.leaf)).all()
+    return {int(r.participant_id): (int(r.leaf_index), parse_leaf_input(bytes(r.leaf_input)))
+            for r in rows}
 
 
 def latest_head(conn: Connection) -> StoredHead | None:
