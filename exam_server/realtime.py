@@ -93,4 +93,6 @@ class Packet(packet.Packet):  # type: ignore[misc]
 
 
 socketio = SocketIO(async_mode="gevent", serializer=Packet,
-                    message_queue=os.environ.get("SELEKSI_MESSAGE_QUEUE") or None)
+                    message_queue=os.environ.get("SELEKSI_MESSAGE_QUEUE") or None,
+                    # one Redis pub/sub channel per deployment (tests give each run its own)
+                    channel=os.environ.get("SELEKSI_MESSAGE_CHANNEL") or "seleksi")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import os
 import random
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,9 +69,11 @@ def write_demo_roster(path: Path, count: int, session: str) -> None:
               help="start the web server after building")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="server processes, on ports PORT … PORT+N-1 (see `seleksi serve`)")
 @click.pass_context
 def group(ctx: click.Context, n_items: int, n_participants: int, n_simulated: int, pace: float,
-          credentials: Path | None, serve: bool, host: str, port: int) -> None:
+          credentials: Path | None, serve: bool, host: str, port: int, workers: int) -> None:
     """Build a demo instance with a running session of the exam "SKD Demo" and serve it."""
     if serve:
         from gevent import monkey
@@ -134,13 +137,21 @@ def group(ctx: click.Context, n_items: int, n_participants: int, n_simulated: in
     if simulated:
         click.echo(f"simulating {len(simulated)} candidates ({simulated[0][0]} … "
                    f"{simulated[-1][0]}), one answer every ~{pace:g} s each")
+    if workers > 1:
+        click.echo(f"{workers} workers on ports {port}–{port + workers - 1}: each serves all "
+                   "of the above; put a load balancer in front (docs/deploy.md)")
     if serve:
         from exam_server.cli.serve import serve as run_server
+        from exam_server.cli.serve import serve_workers
         from exam_server.demo_candidates import simulate
 
-        if simulated:
-            simulate(f"http://127.0.0.1:{port}", [(p, pin) for p, pin, _ in simulated],
-                     _token_now, pace=pace)
+        for i in range(workers):  # the simulated candidates spread over the workers
+            mine = simulated[i::workers]
+            if mine:
+                simulate(f"http://127.0.0.1:{port + i}", [(p, pin) for p, pin, _ in mine],
+                         _token_now, pace=pace)
+        if workers > 1:
+            sys.exit(serve_workers(host, port, workers))
         run_server(host, port)
 
 

@@ -1,4 +1,5 @@
-"""``seleksi serve``: one gevent server process (web pages, /api/exam, Socket.IO /exam)."""
+"""``seleksi serve``: a gevent server process (web pages, /api/exam, Socket.IO /exam), or with
+``--workers N`` N of them on consecutive ports (:mod:`exam_server.workers`)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,34 @@ LISTEN_BACKLOG = 2048  # a room of candidates connecting at once must not overfl
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def group(host: str, port: int) -> None:
-    """Serve the exam server in one gevent process (Ctrl+C or SIGTERM stops it cleanly)."""
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="server processes, on ports PORT … PORT+N-1 (behind a load balancer)")
+def group(host: str, port: int, workers: int) -> None:
+    """Serve the exam server (Ctrl+C or SIGTERM stops it cleanly).
+
+    One gevent process by default; --workers N runs N of them on consecutive ports, sharing
+    DATABASE_URL and SELEKSI_MESSAGE_QUEUE (docs/deploy.md).
+    """
+    if workers > 1:
+        sys.exit(serve_workers(host, port, workers))
     from gevent import monkey
 
     monkey.patch_all()
     serve(host, port)
+
+
+def serve_workers(host: str, port: int, workers: int) -> int:
+    """Migrate the database once, say what to watch out for, run the workers."""
+    from exam_server.db import database_url, make_engine, upgrade
+    from exam_server.workers import message_queue, supervise, warnings_for
+
+    url = database_url()
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    for warning in warnings_for(workers, url, message_queue()):
+        click.echo(f"seleksi: warning: {warning}", err=True)
+    return supervise(host, port, workers, echo=lambda line: click.echo(line))
 
 
 def serve(host: str, port: int) -> None:
