@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exam_server.config import instance_path
 from exam_server.realtime import socketio
@@ -21,7 +23,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         ``SELEKSI_CLOCK`` (an object with ``now()`` and ``monotonic()``; default the system
         clock, shifted by ``$SELEKSI_CLOCK_OFFSET`` seconds when set), ``SELEKSI_PUBLIC_KEY``
         (the bank's ``bank.pub``; default ``$SELEKSI_INSTANCE/keys/bank.pub``) and
-        ``SELEKSI_INSTANCE_NAME`` (whose heartbeats date an outage; default ``default``).
+        ``SELEKSI_INSTANCE_NAME`` (whose heartbeats date an outage; default ``default``) and
+        ``SELEKSI_PROXIES`` (how many proxies in front set ``X-Forwarded-*``; default
+        ``$SELEKSI_PROXIES`` or 0: trust none).
     """
     import proctor_console
     import proctor_console.auth
@@ -50,4 +54,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     proctor_console.init_app(app)
     proctor_console.auth.csrf.exempt(api.bp)  # candidates log in with bearer tokens, no cookie
     transparency.init_app(app)  # /api/log, /ujian/receipt, the appender of a serving process
+    proxies = int(app.config.get("SELEKSI_PROXIES") or os.environ.get("SELEKSI_PROXIES") or 0)
+    if proxies:  # behind nginx: the client's address, scheme (TLS: Secure cookies) and host
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
     return app

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets Seleksi up in this checkout: a virtual environment (.venv) with the package and its test
 # tools, the vendored front-end files (from the npm registry into exam_server/static/vendor), and,
-# with --browser, Debian's Chromium for the browser tests. Safe to run again: it skips what is done.
+# with --browser, Debian's Chromium and nginx for the tests. Safe to run again: it skips what is done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,13 +41,18 @@ if [ ! -f "$vendor/socket.io.min.js" ] || [ ! -f "$vendor/chart.umd.min.js" ] ||
   cp node_modules/qrcode-generator/dist/qrcode.mjs "$vendor/"  # an ES module (result page)
 fi
 
-# 3. Debian's Chromium for the browser tests (Playwright's own browser download does not work here)
-if [ $want_browser = 1 ] && [ ! -x /usr/bin/chromium ]; then
-  say "installing Debian's chromium for the browser tests"
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# 3. For the tests: Debian's Chromium (browser tests; Playwright's own browser download does not
+#    work here) and nginx (the tested load-balancer configuration, deploy/nginx-seleksi.conf)
+if [ $want_browser = 1 ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian's ${missing[*]} for the tests"
+    sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
 say "ready"

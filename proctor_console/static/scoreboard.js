@@ -150,7 +150,7 @@ function take(message, full) {
   render(changed);
 }
 
-const socket = window.io("/scoreboard", { transports: ["websocket", "polling"] });
+const socket = window.io("/scoreboard", { transports: ["websocket"] });
 socket.on("connect", () => {
   $("connection").textContent = t("live");
   const room = examId ? { exam: examId } : { session: sessionId };

@@ -1,9 +1,11 @@
 """A running exam for the browser tests, built for real, and Debian's Chromium.
 
 The session is built once per run through the ``seleksi`` commands in subprocesses (keys,
-a 600-item sample bank, the example exam, papers for a small roster, import, open with the
-release key, PINs, start) and served by ``seleksi serve`` on a free port. Each test gets a
-fresh browser context (its own localStorage and cookies) at 1024×768 and its own participant.
+a 600-item sample bank, the example exam, papers for a roster, import, open with the
+release key, PINs, start) and served by ``seleksi serve`` on a free port; :func:`serve_exam`
+takes the roster's size (``running_exam`` has 10, the large-room console test 400). Each
+test gets a fresh browser context (its own localStorage and cookies) at 1024×768 and its
+own participant.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -85,20 +88,20 @@ def _serve(instance: Path, port: int) -> subprocess.Popen[str]:
     raise RuntimeError("seleksi serve did not listen within 120 s")
 
 
-@pytest.fixture(scope="session")
-def running_exam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningExam]:
-    """A running session of :data:`EXAM` with :data:`PARTICIPANTS` candidates, served."""
+@contextmanager
+def serve_exam(work: Path, participants: int) -> Iterator[RunningExam]:
+    """Build a running session of :data:`EXAM` for ``participants`` candidates in ``work``
+    through the ``seleksi`` commands, and serve it until the block ends."""
     if not VENDOR.exists():
         pytest.fail(f"{VENDOR} is missing: run scripts/setup.sh (it copies socket.io-client "
                     "from the npm registry into exam_server/static/vendor)")
-    work = tmp_path_factory.mktemp("browser")
     instance = work / "instance"
     run = make_runner(instance, None)
     run("keys", "init")
     run("bank", "sample", "--items", "600", "--out", work / "bank.json")
     run("bank", "import", work / "bank.json")
     run("exam", "load", EXAMPLE)
-    roster = write_roster(work / "participants.csv", PARTICIPANTS, SESSION)
+    roster = write_roster(work / "participants.csv", participants, SESSION)
     seal = work / "exam.seal"
     run("papers", "build", "--exam", EXAM, "--participants", roster, "--seed", "uji",
         "--out", seal)
@@ -120,6 +123,13 @@ def running_exam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEx
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
+
+
+@pytest.fixture(scope="session")
+def running_exam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningExam]:
+    """A running session of :data:`EXAM` with :data:`PARTICIPANTS` candidates, served."""
+    with serve_exam(tmp_path_factory.mktemp("browser"), PARTICIPANTS) as exam:
+        yield exam
 
 
 @pytest.fixture(scope="session")

@@ -53,6 +53,9 @@ class Candidate:
             time.sleep(0.05)
         raise AssertionError(f"no {name} push; got {self.events}")
 
+    def finish(self) -> Any:
+        return self.sio.call("finish", {}, namespace="/exam", timeout=15)
+
     def close(self) -> None:
         self.sio.disconnect()
 
@@ -68,19 +71,26 @@ def _act(page: Any, button: Any, reason: str, minutes: str | None = None) -> Non
     expect(dialog).to_be_hidden()
 
 
-def test_a_proctor_watches_and_runs_the_room(running_exam: RunningExam, context: Any) -> None:
-    factory = session_factory(make_engine(f"sqlite:///{running_exam.database}"))
+def open_console(exam: RunningExam, context: Any) -> tuple[Any, list[str]]:
+    """Make a proctor account for :data:`SESSION`, log in, and open the session's live page;
+    the page, and the list its script errors are collected into."""
+    factory = session_factory(make_engine(f"sqlite:///{exam.database}"))
     add_user(factory, "pengawas", PASSWORD, role="proctor", full_name="Bu Pengawas",
              actor="uji", sessions=(SESSION,))
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{running_exam.base}/proctor/login")
+    page.goto(f"{exam.base}/proctor/login")
     page.get_by_label("Nama pengguna").fill("pengawas")
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     page.get_by_role("link", name=SESSION).click()
     expect(page.locator("#connection")).to_have_text("Tersambung")
+    return page, errors
+
+
+def test_a_proctor_watches_and_runs_the_room(running_exam: RunningExam, context: Any) -> None:
+    page, errors = open_console(running_exam, context)
 
     number, pin = running_exam.participant()
     row = page.locator(f'#roster tbody tr[data-participant="{number}"]')

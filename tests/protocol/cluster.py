@@ -50,7 +50,8 @@ class Cluster:
     def start(self) -> Cluster:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update(SELEKSI_INSTANCE=str(self.instance), DATABASE_URL=self.url,
-                   SELEKSI_MESSAGE_QUEUE=REDIS_URL, SELEKSI_MESSAGE_CHANNEL=self.channel)
+                   SELEKSI_MESSAGE_QUEUE=REDIS_URL, SELEKSI_MESSAGE_CHANNEL=self.channel,
+                   SELEKSI_PROXIES="1")  # behind one proxy (nginx), as docs/deploy.md says
         self.proc = subprocess.Popen(
             [str(SELEKSI), "serve", "--workers", str(self.workers), "--port", str(self.port)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -144,3 +145,101 @@ def console_cookie(base: str, username: str, password: str) -> str:
                      headers={"Referer": f"{base}/proctor/login"})
     assert r.status_code == 302, r.text
     return "; ".join(f"{k}={v}" for k, v in browser.cookies.items())
+
+
+NGINX = Path("/usr/sbin/nginx")
+NGINX_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx-seleksi.conf"
+
+
+@dataclass
+class Nginx:
+    """nginx running ``deploy/nginx-seleksi.conf`` (its ports replaced) in front of a cluster."""
+
+    cluster: Cluster
+    folder: Path
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[str] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Nginx:
+        site = NGINX_CONF.read_text(encoding="utf-8")
+        for i, default in enumerate(("127.0.0.1:5000", "127.0.0.1:5001")):
+            assert default in site
+            site = site.replace(default, f"127.0.0.1:{self.cluster.port + i}")
+        assert "listen 80;" in site
+        site = site.replace("listen 80;", f"listen 127.0.0.1:{self.port};")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "seleksi.conf").write_text(site, encoding="utf-8")
+        temp = " ".join(f"{kind}_temp_path {self.folder / kind};"
+                        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        user = "user root;" if os.geteuid() == 0 else ""
+        (self.folder / "nginx.conf").write_text(
+            f"{user} worker_processes 1; pid {self.folder / 'nginx.pid'}; daemon off;\n"
+            f"error_log {self.folder / 'error.log'} warn;\n"
+            "events { worker_connections 4096; }\n"
+            f"http {{ access_log off; {temp} include {self.folder / 'seleksi.conf'}; }}\n",
+            encoding="utf-8")
+        self.proc = subprocess.Popen([str(NGINX), "-p", str(self.folder), "-c",  # noqa: S603
+                                      str(self.folder / "nginx.conf")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                     text=True)  # it logs to error.log in its folder
+        self.cluster.wait_for(self.port, 30)
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+class StreamingCandidate:
+    """A candidate that answers a stream of questions as the browser does: each answer is
+    resent until acked, across disconnects (python-socketio reconnects by itself)."""
+
+    def __init__(self, base: str, bearer: str) -> None:
+        self.base, self.bearer = base, bearer
+        self.acked: dict[int, str] = {}
+        self.finished: list[Any] = []
+        self.reconnects = 0
+        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
+                                   reconnection_delay_max=1)
+        self.sio.on("finished", self.finished.append, namespace="/exam")
+        self.sio.on("connect", self._connected, namespace="/exam")
+        self._connects = 0
+        self.sio.connect(base, auth={"token": bearer}, namespaces=["/exam"],
+                         transports=["websocket"], wait_timeout=10)
+
+    def _connected(self) -> None:
+        self._connects += 1
+        self.reconnects = self._connects - 1
+
+    def call(self, event: str, data: dict[str, Any], within: float = 60) -> Any:
+        """``event`` acked ok, resent after every failure (not connected, no ack in 5 s)."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            try:
+                ack = self.sio.call(event, data, namespace="/exam", timeout=5)
+            except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
+                    socketio.exceptions.DisconnectedError):
+                time.sleep(0.2)
+                continue
+            if ack.get("ok") is False and ack.get("error") == "storage_unavailable":
+                time.sleep(0.2)
+                continue
+            return ack
+        raise AssertionError(f"{event} {data} not acked within {within} s")
+
+    def answer_all(self, answers: list[tuple[int, str]], pause: float = 0.02) -> None:
+        """Answer ``(q, choice)`` with seq 1, 2, …; every one acked before the next."""
+        for seq, (q, choice) in enumerate(answers, start=1):
+            ack = self.call("answer", {"seq": seq, "q": q, "choice": choice})
+            assert ack == {"ok": True, "seq": seq}, ack
+            self.acked[q] = choice
+            time.sleep(pause)
+
+    def close(self) -> None:
+        self.sio.disconnect()

@@ -9,6 +9,7 @@ import pytest
 
 from exam_server.app import create_app
 from exam_server.clock import ShiftedClock
+from tests.protocol.cluster import Cluster
 from tests.protocol.helpers import Candidate, Prepared, Sealed, Server, build_sealed, prepare
 from tests.protocol.in_process import InProcess
 
@@ -47,3 +48,21 @@ def in_process(prepared: Prepared, sealed: Sealed) -> Iterator[InProcess]:
                       "SELEKSI_KEYS": str(prepared.instance / "keys")})
     yield InProcess(app, clock, prepared)
     app.extensions["seleksi.db"].kw["bind"].dispose()
+
+
+@pytest.fixture
+def cluster_db(sealed: Sealed, pg_url: str, tmp_path: Path) -> Iterator[Prepared]:
+    """A PostgreSQL database with the session running, for a cluster."""
+    ready = prepare(sealed, tmp_path / "instance", pg_url)
+    yield ready
+    ready.factory.kw["bind"].dispose()
+
+
+@pytest.fixture
+def cluster(cluster_db: Prepared, redis_prefix: str) -> Iterator[Cluster]:
+    """``seleksi serve --workers 2`` on it, Redis carrying the pushes (its own channel)."""
+    running = Cluster(cluster_db.instance, cluster_db.url, channel=f"{redis_prefix}socketio")
+    running.start()
+    yield running
+    Candidate.close_all()
+    running.stop()

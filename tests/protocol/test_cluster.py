@@ -13,7 +13,6 @@ import signal
 import subprocess
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,29 +38,11 @@ from tests.protocol.helpers import (
     SESSION,
     Candidate,
     Prepared,
-    Sealed,
     logged_in,
-    prepare,
 )
 
 pytestmark = [pytest.mark.pg, pytest.mark.redis]
 PASSWORD = "rahasia-pengawas-1"  # noqa: S105 - a test account's password
-
-
-@pytest.fixture
-def cluster_db(sealed: Sealed, pg_url: str, tmp_path: Path) -> Iterator[Prepared]:
-    ready = prepare(sealed, tmp_path / "instance", pg_url)
-    yield ready
-    ready.factory.kw["bind"].dispose()
-
-
-@pytest.fixture
-def cluster(cluster_db: Prepared, redis_prefix: str) -> Iterator[Cluster]:
-    running = Cluster(cluster_db.instance, cluster_db.url, channel=f"{redis_prefix}socketio")
-    running.start()
-    yield running
-    Candidate.close_all()
-    running.stop()
 
 
 def wait_until(check: Any, seconds: float = 10.0) -> Any:

@@ -30,7 +30,7 @@ export class Channel {
     this.integrityQueue = [];
     this.socket = window.io("/exam", {
       auth: { token: bearer },
-      transports: ["websocket", "polling"],
+      transports: ["websocket"],
       autoConnect: false,
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,
