@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -42,6 +43,42 @@ class SystemClock:
         return time.monotonic()
 
 
+class SteadyClock:
+    """Wall time that moves only as the monotonic clock moves, from one reading (``anchor``).
+
+    A jump of the machine's clock while the process runs (an NTP step, someone's ``date -s``)
+    moves nothing: deadlines, ``time`` pushes and auto-finish keep the pace of real seconds.
+    The anchor is the database's time when the process starts
+    (:func:`exam_server.db.database_now`), so every process of a cluster keeps the same time
+    however wrong its own machine's clock is.
+    """
+
+    def __init__(self, anchor: datetime, monotonic: Callable[[], float] = time.monotonic) -> None:
+        if anchor.tzinfo is None:
+            raise ValueError("anchor must be timezone-aware")
+        self._anchor, self._monotonic = anchor, monotonic
+        self._base = monotonic()
+
+    def now(self) -> datetime:
+        return self._anchor + timedelta(seconds=self._monotonic() - self._base)
+
+    def monotonic(self) -> float:
+        return self._monotonic()
+
+
+def system_now() -> datetime:
+    """This machine's clock, UTC; wrong by ``$SELEKSI_SYSTEM_CLOCK_SKEW`` seconds when set
+    (a test hook: a server on a machine whose clock is off)."""
+    skew = os.environ.get("SELEKSI_SYSTEM_CLOCK_SKEW", "").strip()
+    now = datetime.now(UTC)
+    if not skew:
+        return now
+    try:
+        return now + timedelta(seconds=float(skew))
+    except ValueError:
+        raise ValueError(f"SELEKSI_SYSTEM_CLOCK_SKEW={skew!r}: give a number of seconds") from None
+
+
 @dataclass
 class ShiftedClock:
     """The real clock moved by ``offset`` seconds (tests move time without sleeping)."""
@@ -59,11 +96,13 @@ class ShiftedClock:
         self.offset += seconds
 
 
-def clock_from_env() -> Clock:
-    """The clock named by ``$SELEKSI_CLOCK_OFFSET`` (seconds, a test hook), else the real one."""
+def clock_from_env(reference: Callable[[], datetime] = system_now) -> Clock:
+    """The server's clock: a :class:`SteadyClock` anchored at ``reference()`` (the database's
+    time; this machine's by default), or with ``$SELEKSI_CLOCK_OFFSET`` (seconds, a test hook)
+    the real clock shifted by that much."""
     offset = os.environ.get("SELEKSI_CLOCK_OFFSET", "").strip()
     if not offset:
-        return SystemClock()
+        return SteadyClock(reference())
     try:
         return ShiftedClock(float(offset))
     except ValueError:

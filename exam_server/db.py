@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,19 @@ def _sqlite_on_begin(conn: Connection) -> None:
     if mode not in ("IMMEDIATE", "DEFERRED"):
         raise ValueError(f"sqlite_begin must be IMMEDIATE or DEFERRED, not {mode!r}")
     conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def database_now(factory: sessionmaker[Session]) -> datetime:
+    """The time by the database server's clock (PostgreSQL's ``clock_timestamp()``), which
+    every process of a cluster shares; on SQLite (one machine) this machine's clock
+    (:func:`exam_server.clock.system_now`)."""
+    from exam_server.clock import system_now
+
+    with factory() as db:
+        if not is_postgresql(db):
+            return system_now()
+        at: datetime = db.execute(text("SELECT clock_timestamp()")).scalar_one()
+    return at.astimezone(UTC)
 
 
 def is_postgresql(bind: Engine | Connection | Session) -> bool:

@@ -24,6 +24,7 @@ from exam_server.attempts import AttemptRef, room
 from exam_server.clock import Clock, clock_from_env
 from exam_server.config import keys_path
 from exam_server.control_watch import ControlWatch
+from exam_server.db import database_now
 from exam_server.events import Events
 from exam_server.journal import Journal
 from exam_server.realtime import socketio
@@ -71,7 +72,8 @@ def make_runtime(app: Flask, factory: sessionmaker[Session]) -> ExamRuntime:
     """Build the runtime from the app's config (``SELEKSI_CLOCK``, ``SELEKSI_PUBLIC_KEY``,
     ``SELEKSI_KEYS`` — the keys folder, default ``$SELEKSI_INSTANCE/keys`` —,
     ``SELEKSI_INSTANCE_NAME``)."""
-    clock: Clock = app.config.get("SELEKSI_CLOCK") or clock_from_env()
+    clock: Clock = (app.config.get("SELEKSI_CLOCK")
+                    or clock_from_env(reference=lambda: database_now(factory)))
     papers = PaperCache(factory, _public_key_loader(app.config.get("SELEKSI_PUBLIC_KEY")))
     connections: dict[str, AttemptRef] = {}
     instance = (app.config.get("SELEKSI_INSTANCE_NAME")

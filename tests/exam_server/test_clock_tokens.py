@@ -9,7 +9,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exam_server.candidate_ns import check_answer, check_flag
-from exam_server.clock import accepts_answers, deadline, downtime, epoch_ms, is_due
+from exam_server.clock import (
+    ShiftedClock,
+    SteadyClock,
+    accepts_answers,
+    clock_from_env,
+    deadline,
+    downtime,
+    epoch_ms,
+    is_due,
+    system_now,
+)
 from exam_server.tokens import (
     TOKEN_ALPHABET,
     bearer_digest,
@@ -109,3 +119,30 @@ def test_check_flag() -> None:
     assert check_flag({"seq": 1, "q": 3, "flagged": False}, 2) == "bad_question"
     assert check_flag({"seq": 1, "q": 1, "flagged": "yes"}, 2) == "bad_flag"
     assert check_flag({"q": 1, "flagged": True}, 2) == "bad_seq"
+
+
+def test_the_steady_clock_keeps_the_pace_of_real_seconds_whatever_the_wall_clock_does(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    ticks = [100.0]
+    anchor = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    clock = SteadyClock(anchor, monotonic=lambda: ticks[0])
+    assert clock.now() == anchor
+    ticks[0] += 90.5
+    monkeypatch.setenv("SELEKSI_SYSTEM_CLOCK_SKEW", "3600")  # the machine's clock jumps 1 h
+    assert system_now() - datetime.now(UTC) > timedelta(minutes=59)
+    assert clock.now() == anchor + timedelta(seconds=90.5)  # the server's time does not
+    with pytest.raises(ValueError, match="timezone-aware"):
+        SteadyClock(datetime(2026, 11, 28))  # noqa: DTZ001 - the point of the test
+    monkeypatch.setenv("SELEKSI_SYSTEM_CLOCK_SKEW", "soon")
+    with pytest.raises(ValueError, match="SELEKSI_SYSTEM_CLOCK_SKEW='soon'"):
+        system_now()
+
+
+def test_the_server_clock_is_anchored_at_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SELEKSI_CLOCK_OFFSET", raising=False)
+    database = datetime(2030, 1, 1, tzinfo=UTC)
+    clock = clock_from_env(reference=lambda: database)  # the database's time, say
+    assert isinstance(clock, SteadyClock)
+    assert timedelta(0) <= clock.now() - database < timedelta(seconds=5)
+    monkeypatch.setenv("SELEKSI_CLOCK_OFFSET", "60")  # the tests' time-travel hook
+    assert isinstance(clock_from_env(reference=lambda: database), ShiftedClock)
