@@ -21,6 +21,7 @@ from exam_server.runtime import runtime
 bp = Blueprint("exam_api", __name__, url_prefix="/api/exam")
 log = logging.getLogger(__name__)
 FIELDS = ("participant", "pin", "token")
+MAX_FIELD = 200
 
 
 def language() -> str:
@@ -41,6 +42,10 @@ def _fields(body: Any) -> dict[str, str] | str:
         value = body.get(name)
         if not isinstance(value, str) or not value.strip():
             return f"{name} must be a non-empty string"
+        if len(value) > MAX_FIELD or not value.isprintable():
+            # no control character (PostgreSQL refuses NUL) or megabyte ever reaches the
+            # login batch, where one bad row would fail everybody's log-in in it
+            return f"{name} must be printable text of at most {MAX_FIELD} characters"
         values[name] = value.strip()
     return values
 

@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exam_server.config import instance_path
-from exam_server.realtime import socketio
+from exam_server.realtime import refuse_reserved_events, socketio
 from exam_server.runtime import make_runtime
 
 
@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """
     import proctor_console
     import proctor_console.auth
-    from exam_server import api, candidate_page, home
+    from exam_server import api, candidate_page, home, security_headers
     from exam_server.candidate_ns import ExamNamespace
     from exam_server.db import database_url, make_engine, session_factory, upgrade
     from proctor_console.transparency import services as transparency
@@ -47,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     candidate_page.init_app(app)
     socketio.init_app(app)
+    refuse_reserved_events(socketio.server)
     candidates = ExamNamespace(rt)
     socketio.on_namespace(candidates)
     app.extensions["seleksi.alerts"] = candidates.alerts
@@ -54,6 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     proctor_console.init_app(app)
     proctor_console.auth.csrf.exempt(api.bp)  # candidates log in with bearer tokens, no cookie
     transparency.init_app(app)  # /api/log, /ujian/receipt, the appender of a serving process
+    security_headers.init_app(app)  # CSP, X-Frame-Options, … on every response
     proxies = int(app.config.get("SELEKSI_PROXIES") or os.environ.get("SELEKSI_PROXIES") or 0)
     if proxies:  # behind nginx: the client's address, scheme (TLS: Secure cookies) and host
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]

@@ -29,6 +29,7 @@ from exam_server.attempts import (
 from exam_server.integrity import INTEGRITY_KINDS, record_integrity
 from exam_server.journal import ConnectOp, JournalOp, Kind
 from exam_server.rapid_answers import AlertQueue, RapidAnswers
+from exam_server.rate_limit import RateLimit
 from exam_server.runtime import NAMESPACE, ExamRuntime
 from exam_server.tokens import bearer_digest
 from question_bank.errors import SealError
@@ -36,8 +37,14 @@ from question_bank.errors import SealError
 Ack = dict[str, Any]
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+MAX_SEQ = 2**53 - 1
+"""The largest ``seq``: JavaScript's largest safe integer (the journal's columns hold 64 bits;
+a browser counts from 1 and never gets near it). A larger one is ``bad_seq``, refused before
+the journal, so it can never fail a group commit for everyone in it."""
+
+
+def _positive_int(value: Any, most: int = MAX_SEQ) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= most
 
 
 def check_answer(data: Any, labels: tuple[str, ...]) -> str | None:
@@ -81,6 +88,14 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         self.rt = rt
         self.rapid = RapidAnswers()
         self.alerts = AlertQueue(rt.factory, rt.events)
+        self.limit = RateLimit()
+
+    def trigger_event(self, event: str, *args: Any) -> Any:
+        """Every event but connect/disconnect first passes the connection's rate limit
+        (``args[0]`` is the connection's sid)."""
+        if event not in ("connect", "disconnect") and args and not self.limit.allow(args[0]):
+            return {"ok": False, "error": "rate_limited"}
+        return super().trigger_event(event, *args)
 
     def _sid(self) -> str:
         sid: str = request.sid  # type: ignore[attr-defined]
@@ -105,6 +120,7 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
 
     def on_disconnect(self, reason: Any = None) -> None:
         sid = self._sid()
+        self.limit.forget(sid)
         ref = self.rt.connections.pop(sid, None)
         if ref is not None:
             mark_disconnected(self.rt.factory, ref.id, sid)

@@ -10,7 +10,7 @@ must open in Indonesian unless the candidate switches.
 The page talks to the server only through the candidate protocol (``docs/protocol.md``):
 ``POST /api/exam/login`` and the Socket.IO namespace ``/exam``. The texts its modules need
 at run time travel in the page as the ``data-strings`` attribute (JSON), so no inline script
-is needed and a strict Content-Security-Policy holds (:data:`CONTENT_SECURITY_POLICY`).
+is needed and the strict Content-Security-Policy of ``exam_server.security_headers`` holds.
 """
 
 from __future__ import annotations
@@ -34,18 +34,6 @@ LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 LANGUAGE_COOKIE = "seleksi_lang"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
-
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' blob: data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
 
 # Texts the page's modules show at run time, by key. ``{name}`` fields are filled in JS.
 STRINGS: dict[str, LazyString] = {
@@ -121,9 +109,7 @@ def page_language() -> str:
 
 
 def _secured(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    """Never cached (the headers every response has: ``exam_server.security_headers``)."""
     response.headers["Cache-Control"] = "no-store"
     return response
 

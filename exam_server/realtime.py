@@ -92,7 +92,31 @@ class Packet(packet.Packet):  # type: ignore[misc]
         return has_bytes(data)
 
 
-socketio = SocketIO(async_mode="gevent", serializer=Packet,
+MAX_MESSAGE = 64 * 1024
+"""Bytes a client's Socket.IO message may have (a candidate's are under 200): a larger one
+closes its connection."""
+
+socketio = SocketIO(async_mode="gevent", serializer=Packet, max_http_buffer_size=MAX_MESSAGE,
                     message_queue=os.environ.get("SELEKSI_MESSAGE_QUEUE") or None,
                     # one Redis pub/sub channel per deployment (tests give each run its own)
                     channel=os.environ.get("SELEKSI_MESSAGE_CHANNEL") or "seleksi")
+
+
+RESERVED_EVENTS = ("connect", "disconnect")
+
+
+def refuse_reserved_events(server: Any) -> None:
+    """Drop a client's *event* named ``connect`` or ``disconnect``.
+
+    python-socketio hands such an event to the namespace's ``on_connect``/``on_disconnect``
+    like the real ones, so a client could re-run the connect (with another bearer) or mark
+    itself disconnected while connected. Called on the server ``init_app`` made.
+    """
+    handle = server._handle_event  # noqa: SLF001 - the one place events enter
+
+    def guarded(eio_sid: str, namespace: str | None, id: int | None, data: Any) -> Any:
+        if isinstance(data, list) and data and data[0] in RESERVED_EVENTS:
+            return None
+        return handle(eio_sid, namespace, id, data)
+
+    server._handle_event = guarded  # noqa: SLF001

@@ -78,7 +78,7 @@ def exam_rows(factory: sessionmaker[Session], exam_id: str, *,
               masked: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Every session of an exam in one table: the exam's info (scheme, sessions) and rows."""
     with reading(factory) as db:
-        exam = db.get(Exam, exam_id)
+        exam = db.get(Exam, exam_id) if exam_id.isprintable() else None
         if exam is None:
             raise LookupError(f"no exam {exam_id!r}")
         sessions = db.scalars(select(ExamSession).where(ExamSession.exam_id == exam_id)
@@ -122,8 +122,12 @@ def etag(payload: Any) -> str:
 def find_session_id(factory: sessionmaker[Session], ref: str) -> int | None:
     """A session by its number id or its code (``JKT1-S1``); None when unknown or when the
     code repeats across exams."""
+    if not ref.isprintable():  # PostgreSQL refuses NUL in text: no session has one
+        return None
     with reading(factory) as db:
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit():  # not "²" (a digit int() refuses)
+            if len(ref) > 18:  # beyond any id (a 64-bit integer): none
+                return None
             return db.scalar(select(ExamSession.id).where(ExamSession.id == int(ref)))
         ids = db.scalars(select(ExamSession.id).where(ExamSession.code == ref)).all()
         return ids[0] if len(ids) == 1 else None

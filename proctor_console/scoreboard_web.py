@@ -75,16 +75,6 @@ def _session_or_404(ref: str) -> int:
     return session_id
 
 
-def _public(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; "
-        "form-action 'self'")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.get("/scoreboard")
 def sessions() -> Response:
     """Every session, with a link to its scoreboard."""
@@ -94,8 +84,8 @@ def sessions() -> Response:
         listing = [{"id": r.id, "code": r.code, "exam": r.exam_id, "site": r.site,
                     "room": r.room, "state": r.state} for r in rows]
     lang = _language()
-    return _public(Response(render_template("scoreboard/index.html", sessions=listing,
-                                            lang=lang, t=TEXTS[lang])))
+    return Response(render_template("scoreboard/index.html", sessions=listing, lang=lang,
+                                    t=TEXTS[lang]))
 
 
 @bp.get("/scoreboard/<ref>")
@@ -103,9 +93,9 @@ def page(ref: str) -> Response:
     """A session's live scoreboard (``?big=1`` large screen, ``?lang=en``)."""
     session_id = _session_or_404(ref)
     lang = _language()
-    return _public(Response(render_template(
+    return Response(render_template(
         "scoreboard/session.html", session_id=session_id, ref=ref, lang=lang, t=TEXTS[lang],
-        big=request.args.get("big") == "1")))
+        big=request.args.get("big") == "1"))
 
 
 @bp.get("/scoreboard/exam/<exam_id>")
@@ -113,9 +103,9 @@ def exam_page(exam_id: str) -> Response:
     """Every session of an exam in one live table (``?big=1``, ``?lang=en``)."""
     _exam_table(exam_id)  # 404 for an unknown exam
     lang = _language()
-    return _public(Response(render_template(
+    return Response(render_template(
         "scoreboard/session.html", session_id="", exam_id=exam_id, ref=exam_id, lang=lang,
-        t=TEXTS[lang], big=request.args.get("big") == "1")))
+        t=TEXTS[lang], big=request.args.get("big") == "1"))
 
 
 @bp.get("/api/scoreboard/exam/<ref>")
@@ -160,7 +150,7 @@ def _tagged(table: dict[str, Any], as_csv: bool, filename: str) -> Response:
         response = jsonify(table)
     response.set_etag(tag)
     response.headers["Cache-Control"] = "no-cache"
-    return _public(response)
+    return response
 
 
 def _csv(table: dict[str, Any]) -> str:
