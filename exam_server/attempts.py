@@ -124,12 +124,14 @@ def mark_connected(factory: sessionmaker[Session], attempt_id: int, sid: str,
                    .values(connected_sid=sid, connected_at=now))
 
 
-def mark_disconnected(factory: sessionmaker[Session], attempt_id: int, sid: str) -> None:
-    """Forget a connection, unless a newer one of the same attempt has replaced it."""
+def mark_disconnected(factory: sessionmaker[Session], attempt_id: int, sid: str,
+                      now: datetime) -> None:
+    """Forget a connection, unless a newer one of the same attempt has replaced it;
+    ``connected_at`` keeps when it was last seen (``now``), which the roster counts from."""
     with transaction(factory) as db:
         db.execute(update(Attempt).where(Attempt.id == attempt_id,
                                          Attempt.connected_sid == sid)
-                   .values(connected_sid=None, connected_at=None))
+                   .values(connected_sid=None, connected_at=now))
 
 
 def refresh_connections(factory: sessionmaker[Session], sids: list[str], now: datetime) -> None:

@@ -123,7 +123,7 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         self.limit.forget(sid)
         ref = self.rt.connections.pop(sid, None)
         if ref is not None:
-            mark_disconnected(self.rt.factory, ref.id, sid)
+            mark_disconnected(self.rt.factory, ref.id, sid, self.rt.clock.now())
             self.rt.events.publish(ref.session_id, (ref.id,))
 
     def on_start(self, data: Any = None) -> Ack:

@@ -109,3 +109,19 @@ def test_proctors_see_no_running_scores_when_the_committee_says_so(console: Cons
     admin = Proctor(console, "admin")
     roster = admin.http.get(f"/proctor/api/sessions/{console.session_id}/roster").get_json()
     assert all("score" in r for r in roster["rows"])
+
+
+def test_a_disconnected_candidate_counts_from_the_moment_they_dropped(console: Console) -> None:
+    ip = console.ip
+    number = ip.prepared.numbers[2]
+    proctor = Proctor(console, "pengawas1")
+    assert proctor.join()["ok"] is True
+    a = ip.candidate(number)
+    assert a.emit("start", {}, namespace="/exam", callback=True)["ok"] is True
+    ip.clock.advance(600)  # ten minutes of work, then the cable is pulled
+    a.disconnect(namespace="/exam")
+    ip.clock.advance(7)
+    _pusher(console).flush()
+    row = {r["participant"]: r for r in proctor.join()["rows"]}[number]
+    assert row["status"] == "disconnected"
+    assert 7 <= row["disconnected_s"] < 30  # since the drop, not since the start
