@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from exam_server.attempts import AttemptRefused
@@ -40,6 +41,14 @@ from proctor_console.web import factory, me, visible_session
 from question_bank.errors import SealError
 
 bp = Blueprint("proctor_actions", __name__, url_prefix="/proctor/api/sessions")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[Response, int]:
+    """Every refusal of this JSON API is JSON (an unknown participant or session: 404)."""
+    code = exc.code or 500
+    name = (exc.name or "error").lower().replace(" ", "_")
+    return _refusal(code, name, exc.description or name)
 Action = Callable[[ExamSession, dict[str, Any], str, str], dict[str, Any]]
 
 
