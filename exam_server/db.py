@@ -47,11 +47,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
+PG_CONNECT_TIMEOUT_S = 5
+"""How long a new PostgreSQL connection may take: a server that is going down or unreachable
+then fails an answer's commit within seconds (``storage_unavailable``, resent by the client)
+instead of holding the journal for as long as the network keeps a dead connection open."""
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get Seleksi's pragmas and ``BEGIN IMMEDIATE``."""
+    """An engine for ``url``; SQLite connections get Seleksi's pragmas and ``BEGIN IMMEDIATE``;
+    PostgreSQL connections are checked before use and time out (:data:`PG_CONNECT_TIMEOUT_S`)."""
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True,
+                             connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
     engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

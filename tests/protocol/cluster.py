@@ -3,11 +3,15 @@ clients that watch it (a proctor's console socket, public scoreboard watchers)."
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,13 +48,14 @@ class Cluster:
     url: str
     channel: str
     workers: int = 2
+    queue: str = REDIS_URL
     port: int = field(default_factory=lambda: free_ports(2))
     proc: subprocess.Popen[str] | None = None
 
     def start(self) -> Cluster:
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update(SELEKSI_INSTANCE=str(self.instance), DATABASE_URL=self.url,
-                   SELEKSI_MESSAGE_QUEUE=REDIS_URL, SELEKSI_MESSAGE_CHANNEL=self.channel,
+                   SELEKSI_MESSAGE_QUEUE=self.queue, SELEKSI_MESSAGE_CHANNEL=self.channel,
                    SELEKSI_PROXIES="1")  # behind one proxy (nginx), as docs/deploy.md says
         self.proc = subprocess.Popen(
             [str(SELEKSI), "serve", "--workers", str(self.workers), "--port", str(self.port)],
@@ -204,6 +209,7 @@ class StreamingCandidate:
         self.base, self.bearer = base, bearer
         self.acked: dict[int, str] = {}
         self.finished: list[Any] = []
+        self.retries = 0  # sends that got no ack, or storage_unavailable, and were sent again
         self.reconnects = 0
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1)
@@ -225,9 +231,11 @@ class StreamingCandidate:
                 ack = self.sio.call(event, data, namespace="/exam", timeout=5)
             except (socketio.exceptions.TimeoutError, socketio.exceptions.BadNamespaceError,
                     socketio.exceptions.DisconnectedError):
+                self.retries += 1
                 time.sleep(0.2)
                 continue
             if ack.get("ok") is False and ack.get("error") == "storage_unavailable":
+                self.retries += 1
                 time.sleep(0.2)
                 continue
             return ack
@@ -243,3 +251,84 @@ class StreamingCandidate:
 
     def close(self) -> None:
         self.sio.disconnect()
+
+
+@dataclass
+class PrivateRedis:
+    """A redis-server of this test's own (no persistence) on a free port: restartable."""
+
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> PrivateRedis:
+        self.proc = subprocess.Popen(  # noqa: S603
+            ["/usr/bin/redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@dataclass
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own (``initdb`` in a temporary folder, a free port):
+    restartable without touching the machine's shared server, which other tests use."""
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="seleksi-pg-")))
+    port: int = field(default_factory=free_port)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, tool: str, *args: str) -> None:
+        binary = str(PG_BIN / tool)
+        argv = [binary, *args]
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        subprocess.run(argv, check=True, capture_output=True, timeout=120)  # noqa: S603
+
+    def start(self) -> PrivatePostgres:
+        data = self.folder / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        if not data.exists():
+            self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust",
+                      "--no-sync")
+        self._run("pg_ctl", "-D", str(data), "-l", str(self.folder / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=off -c authentication_timeout=5s", "start")
+        return self
+
+    def restart(self) -> float:
+        """``pg_ctl restart -m fast`` (every connection cut); the seconds it took."""
+        began = time.monotonic()
+        self._run("pg_ctl", "-D", str(self.folder / "data"), "-l", str(self.folder / "log"),
+                  "-w", "-m", "fast", "-o",
+                  f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=off -c authentication_timeout=5s", "restart")
+        return time.monotonic() - began
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+PG_BIN = Path(max(glob.glob("/usr/lib/postgresql/*/bin"), default="/usr/lib/postgresql/bin"))
