@@ -52,18 +52,25 @@ def start_server(name: str, argv: list[str], env: dict[str, str], port: int, log
         process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out,  # noqa: S603
                                    stderr=subprocess.STDOUT)
     server = ServerProcess(name, process, port, log)
+    wait_listening(server, port, timeout)
+    return server
+
+
+def wait_listening(server: ServerProcess, port: int, timeout: float = 60.0) -> None:
+    """Wait (at most ``timeout`` s) until something accepts connections on ``port``; if
+    ``server`` exits first or the time runs out, kill it and raise."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with {process.returncode} before serving:\n"
-                               f"{log.read_text(errors='replace')[-2000:]}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"{server.name} exited with {server.process.returncode} before "
+                               f"serving:\n{server.log.read_text(errors='replace')[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
+                return
         except OSError:
             time.sleep(0.2)
     stop(server, signal.SIGKILL)
-    raise RuntimeError(f"{name} did not listen on port {port} within {timeout:.0f} s")
+    raise RuntimeError(f"{server.name} did not listen on port {port} within {timeout:.0f} s")
 
 
 def start_bare(port: int, folder: Path) -> ServerProcess:
@@ -107,6 +114,16 @@ def memory_mib(pid: int) -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(rest.split()[0]) / 1024
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def cpu_seconds_of(pids: list[int]) -> float:
+    """:func:`cpu_seconds` summed over several processes (a server's workers)."""
+    return sum(cpu_seconds(pid) for pid in pids)
+
+
+def memory_mib_of(pids: list[int]) -> float:
+    """Resident memory (MiB) summed over several processes (a server's workers)."""
+    return sum(memory_mib(pid)[0] for pid in pids)
 
 
 def machine_busy_seconds() -> float:

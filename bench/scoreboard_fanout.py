@@ -42,10 +42,10 @@ sys.path.insert(0, str(BENCH))
 from exam_load import _collect, set_autogroup_nice  # noqa: E402
 from exam_load_servers import (  # noqa: E402
     ServerProcess,
-    cpu_seconds,
+    cpu_seconds_of,
     free_port,
     machine_busy_seconds,
-    memory_mib,
+    memory_mib_of,
     start_seleksi,
     start_server,
     stop,
@@ -117,8 +117,6 @@ def measure(server: ServerProcess, inst: Instance, plan: dict[str, Any],
             args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     """Watchers join, candidates start and answer; the raw results and the server's CPU and
     memory over each phase."""
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
     participants = [p for p, _ in inst.credentials]
     totals = [[a[3] for a in plan["answers"][p]] for p in participants]
     share = [args.watchers // args.procs + (i < args.watchers % args.procs)
@@ -133,49 +131,112 @@ def measure(server: ServerProcess, inst: Instance, plan: dict[str, Any],
                               answers=[[(a[0], a[1]) for a in plan["answers"][p]]
                                        for p in participants],
                               seed="fanout", out=str(folder / f"{server.name}-candidates.json"))
-    gos = [ctx.Queue() for _ in range(args.procs + 1)]
+    return drive([server.pid], watch_plans, [cand_plan])
+
+
+def drive(pids: list[int], watch_plans: list[WatcherPlan],
+          cand_plans: list[CandidatePlan]) -> dict[str, Any]:
+    """Run watcher and candidate processes against the server processes ``pids``.
+
+    The watchers join; then the candidates log in and start; then they answer while the
+    watchers note the pushes, until :data:`SETTLE` seconds after the last ack.
+
+    Parameters
+    ----------
+    pids : list of int
+        The server processes (one, or a cluster's workers): their CPU time and resident
+        memory are summed.
+    watch_plans : list of WatcherPlan
+        One per watcher process, with indices 0, 1, ….
+    cand_plans : list of CandidatePlan
+        One per candidate process, with the indices that follow the watchers'.
+
+    Returns
+    -------
+    dict
+        The raw results: ``candidates`` (the candidate processes' tallies merged, in the
+        order of ``cand_plans`` and of their credentials), ``watchers``, ``joined``,
+        ``started``, the phases' times, the servers' CPU seconds and summed RSS (MiB)
+        before the watchers, once joined, once the candidates started (also per server
+        process) and at the end.
+    """
+    if [p.index for p in watch_plans + cand_plans] != list(range(len(watch_plans)
+                                                                 + len(cand_plans))):
+        raise ValueError("plan indices must run 0, 1, … watchers first")
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    nw, nc = len(watch_plans), len(cand_plans)
+    gos = [ctx.Queue() for _ in range(nw + nc)]
     workers = [ctx.Process(target=run_watchers, args=(p, queue, g), daemon=True)
                for p, g in zip(watch_plans, gos, strict=False)]
-    workers.append(ctx.Process(target=run_candidates, args=(cand_plan, queue, gos[-1]),
-                               daemon=True))
+    workers += [ctx.Process(target=run_candidates, args=(p, queue, g), daemon=True)
+                for p, g in zip(cand_plans, gos[nw:], strict=True)]
     for w in workers:
         w.start()
     try:
-        _collect(queue, "ready", args.procs + 1, workers)
-        rss_before = memory_mib(server.pid)[0]
-        cpu0 = cpu_seconds(server.pid)
+        _collect(queue, "ready", nw + nc, workers)
+        rss_before, cpu0 = memory_mib_of(pids), cpu_seconds_of(pids)
         t0 = time.time() + 0.5
-        for go in gos[:-1]:
+        for go in gos[:nw]:
             go.put(t0)
-        joined = _collect(queue, "joined", args.procs, workers)
-        cpu1, rss_joined = cpu_seconds(server.pid), memory_mib(server.pid)[0]
+        joined = _collect(queue, "joined", nw, workers)
+        cpu1, rss_joined = cpu_seconds_of(pids), memory_mib_of(pids)
         print(f"  {sum(j['joined'] for j in joined.values())} watchers joined in "
               f"{time.time() - t0:.1f} s; candidates log in ...", flush=True)
-        gos[-1].put(time.time())
-        started = _collect(queue, "started", 1, workers)[args.procs]
+        for go in gos[nw:]:
+            go.put(time.time())
+        started = _collect(queue, "started", nc, workers)
+        cpu_started, rss_each = cpu_seconds_of(pids), [memory_mib_of([p]) for p in pids]
         answer_from = time.time() + 1.0
         for go in gos:
             go.put(answer_from)
         time.sleep(max(0.0, answer_from - time.time()))
-        cpu2, busy2 = cpu_seconds(server.pid), machine_busy_seconds()
-        cand_path = _collect(queue, "done", 1, workers)[args.procs]["path"]
+        cpu2, busy2 = cpu_seconds_of(pids), machine_busy_seconds()
+        done = _collect(queue, "done", nc, workers)
+        cpu_acked = cpu_seconds_of(pids)
         time.sleep(SETTLE)
-        cpu3, busy3 = cpu_seconds(server.pid), machine_busy_seconds()
+        cpu3, busy3 = cpu_seconds_of(pids), machine_busy_seconds()
         phase = time.time() - answer_from
-        rss_end = memory_mib(server.pid)[0]
-        for go in gos[:-1]:
+        rss_end = memory_mib_of(pids)
+        for go in gos[:nw]:
             go.put("stop")
-        watched = _collect(queue, "done", args.procs, workers)
+        watched = _collect(queue, "done", nw, workers)
     finally:
         for w in workers:
             w.join(timeout=60)
             if w.is_alive():
                 w.kill()
-    return {"candidates": json.loads(Path(cand_path).read_text(encoding="utf-8")),
+    tallies = [json.loads(Path(done[p.index]["path"]).read_text(encoding="utf-8"))
+               for p in cand_plans]
+    errors: dict[str, int] = {}
+    for s in started.values():
+        for kind, count in s["errors"].items():
+            errors[kind] = errors.get(kind, 0) + count
+    return {"candidates": merge_tallies(tallies),
             "watchers": [watched[i] for i in sorted(watched)], "joined": joined,
-            "started": started, "phase_s": phase, "cpu_join_s": cpu1 - cpu0,
-            "cpu_phase_s": cpu3 - cpu2, "machine_busy_s": busy3 - busy2,
-            "rss_before_mib": rss_before, "rss_joined_mib": rss_joined, "rss_end_mib": rss_end}
+            "started": {"started": sum(s["started"] for s in started.values()),
+                        "errors": errors,
+                        "max_started_s": max((s["max_started_s"] for s in started.values()
+                                              if s["max_started_s"] is not None),
+                                             default=None)},
+            "answer_from": answer_from, "phase_s": phase,
+            "cpu_join_s": cpu1 - cpu0, "cpu_start_s": cpu_started - cpu1,
+            "cpu_answer_s": cpu_acked - cpu2, "cpu_phase_s": cpu3 - cpu2,
+            "machine_busy_s": busy3 - busy2, "rss_before_mib": rss_before,
+            "rss_joined_mib": rss_joined, "rss_started_mib": sum(rss_each),
+            "rss_started_each_mib": rss_each, "rss_end_mib": rss_end}
+
+
+def merge_tallies(tallies: list[dict[str, Any]]) -> dict[str, Any]:
+    """The candidate processes' tallies (``scoreboard_fanout_clients.Tally``) as one."""
+    refused: dict[str, int] = {}
+    for t in tallies:
+        for code, count in t["refused"].items():
+            refused[code] = refused.get(code, 0) + count
+    return {"sent": [row for t in tallies for row in t["sent"]],
+            "acks": [row for t in tallies for row in t["acks"]],
+            "latencies_ms": [x for t in tallies for x in t["latencies_ms"]],
+            "refused": refused, "cpu_s": sum(t["cpu_s"] for t in tallies)}
 
 
 def run(name: str, inst: Instance, plan: dict[str, Any], args: argparse.Namespace,

@@ -27,8 +27,15 @@ def _times(rows: list[list[float | None]]) -> np.ndarray:
 
 
 def delays(raw: dict[str, Any]) -> dict[str, Any]:
-    """The delay distributions (ms) from the ack times and the watchers' arrival arrays."""
+    """The delay distributions (ms) from the ack times and the watchers' arrival arrays.
+
+    ``raw["tracked"]``, when present, lists the candidates (rows of the tallies) that the
+    watchers tracked, in the order of their plan's participants; otherwise all were.
+    """
     acks, sent = _times(raw["candidates"]["acks"]), _times(raw["candidates"]["sent"])
+    answers_acked = int((~np.isnan(acks)).sum())
+    if raw.get("tracked") is not None:
+        acks, sent = acks[raw["tracked"]], sent[raw["tracked"]]
     arrivals = np.concatenate([np.load(w["path"]) for w in raw["watchers"]], axis=0)
     watchers = arrivals.shape[0]
     acked = ~np.isnan(acks)
@@ -46,7 +53,8 @@ def delays(raw: dict[str, Any]) -> dict[str, Any]:
     span = (np.ptp(per_pair[:, complete], axis=0) * 1000 if watchers and complete.any()
             else np.array([]))
     return {
-        "watchers_measured": watchers, "answers_acked": int(acked.sum()),
+        "watchers_measured": watchers, "answers_acked": answers_acked,
+        "answers_tracked": int(acked.sum()),
         "pairs": int(per_pair.size), "pairs_missing": missing,
         "answers_reaching_all": int(complete.sum()),
         "pair_p50_ms": _pct(got, 50), "pair_p99_ms": _pct(got, 99),
