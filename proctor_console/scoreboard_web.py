@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from typing import Any, cast
 
 import gevent
@@ -27,8 +26,9 @@ from exam_server.db import reading
 from exam_server.models import ExamSession
 from exam_server.realtime import JsonOnly, socketio
 from exam_server.runtime import ExamRuntime, freeze_after_bursts
-from proctor_console.live import FLUSH_EVERY, Coalescer
+from proctor_console.live import Coalescer
 from proctor_console.scoreboard import etag, exam_rows, find_session_id, scoreboard_rows
+from proctor_console.shared_reads import SharedReads
 
 bp = Blueprint("scoreboard", __name__, template_folder="templates", static_folder="static",
                static_url_path="/scoreboard/static")
@@ -183,34 +183,29 @@ class ScoreboardPusher(Coalescer):
     def __init__(self, rt: ExamRuntime, *, everywhere: bool, masked: bool) -> None:
         super().__init__(rt, everywhere=everywhere)
         self.masked = masked
-        self._tables: dict[int, tuple[float, JsonOnly]] = {}  # session -> (read at, join ack)
-        self._flushes = 0
+        self.reads: SharedReads[JsonOnly] = SharedReads()
 
     def table(self, session_id: int) -> dict[str, Any]:
-        """The ``join`` ack of a session: its whole table, read once and shared by every
-        watcher who joins until this process's next flush (at most :data:`FLUSH_EVERY` s).
+        """The ``join`` ack of a session, for a watcher who has joined its room: the whole
+        table from a read that began after the join, shared by every watcher waiting for it
+        (:mod:`proctor_console.shared_reads`). A burst of thousands of watchers costs a few
+        table reads and JSON encodings (a :class:`JsonOnly`), one at a time, and misses no
+        change: anything committed after the read is pushed to the room, in which the watcher
+        already is, on this process or (with a message queue) any other."""
+        def read() -> JsonOnly:
+            info, rows = scoreboard_rows(self.rt.factory, session_id, masked=self.masked)
+            return JsonOnly(ok=True, session=info, rows=rows)
 
-        A burst of thousands of watchers then costs one table read and one JSON encoding
-        (a :class:`JsonOnly`) per half second instead of one each. A shared table misses
-        no change: one committed after it was read is marked and pushed by the next flush to
-        the room the watcher has joined by then, and any flush that began since the read
-        drops it. Only with one server process: with a message queue, other processes'
-        flushes would not drop it, so every join reads its own.
-        """
-        kept = self._tables.get(session_id)
-        if kept is not None and time.monotonic() - kept[0] < FLUSH_EVERY:
-            return kept[1]
-        flushes, read_at = self._flushes, time.monotonic()
-        info, rows = scoreboard_rows(self.rt.factory, session_id, masked=self.masked)
-        table = JsonOnly(ok=True, session=info, rows=rows)
-        if not self.everywhere and flushes == self._flushes:
-            self._tables[session_id] = (read_at, table)
-        return table
+        return self.reads.read_after_now(("session", session_id), read)
 
-    def flush(self) -> int:
-        self._tables.clear()
-        self._flushes += 1
-        return super().flush()
+    def exam_table(self, exam_id: str) -> dict[str, Any]:
+        """The ``join`` ack of an exam's table, shared the same way (``LookupError``:
+        no such exam)."""
+        def read() -> JsonOnly:
+            info, rows = exam_rows(self.rt.factory, exam_id, masked=self.masked)
+            return JsonOnly(ok=True, exam=info, rows=rows)
+
+        return self.reads.read_after_now(("exam", exam_id), read)
 
     def run(self) -> None:
         """Flush forever; meanwhile freeze the heap after bursts of watchers, as after
@@ -260,22 +255,22 @@ class ScoreboardNamespace(Namespace):  # type: ignore[misc]
         session_id = find_session_id(self.rt.factory, str(ref)[:64])
         if session_id is None:
             return {"ok": False, "error": "not_found"}
-        table = self.pusher.table(session_id)
-        join_room(room(session_id))
+        join_room(room(session_id))  # first: a change after the table's read is pushed here
         self.pusher.watchers.setdefault(self._sid(), set()).add(session_id)
-        return table
+        return self.pusher.table(session_id)
 
     def _join_exam(self, exam: Any) -> dict[str, Any]:
         if not isinstance(exam, str) or not exam or len(exam) > 64:
             return {"ok": False, "error": "bad_request"}
+        join_room(exam_room(exam))  # first, as for a session
         try:
-            info, rows = exam_rows(self.rt.factory, exam, masked=self.pusher.masked)
+            table = self.pusher.exam_table(exam)
         except LookupError:
+            leave_room(exam_room(exam))
             return {"ok": False, "error": "not_found"}
-        join_room(exam_room(exam))
         watched = self.pusher.watchers.setdefault(self._sid(), set())
-        watched.update(s["id"] for s in info["sessions"])
-        return {"ok": True, "exam": info, "rows": rows}
+        watched.update(s["id"] for s in table["exam"]["sessions"])
+        return table
 
     def on_leave(self, data: Any = None) -> dict[str, Any]:
         ref = data.get("session") if isinstance(data, dict) else None

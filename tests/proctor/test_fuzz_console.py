@@ -66,3 +66,17 @@ def test_the_console_answers_normally_after_the_fuzzing(console: Console) -> Non
     assert proctor.join()["ok"] is True
     assert proctor.act("pause", reason="listrik padam")[1]["ok"] is True
     assert proctor.act("resume", reason="menyala")[1]["ok"] is True
+
+
+@FUZZ
+@given(form=st.dictionaries(st.sampled_from(["username", "password", "csrf_token", "next"]),
+                            st.text(max_size=300), max_size=4),
+       lang=st.text(max_size=20))
+def test_the_login_form_and_the_pages_answer_anything_without_a_500(
+        console: Console, form: dict[str, str], lang: str) -> None:
+    client = console.ip.app.test_client()
+    r = client.post("/proctor/login", data=form)
+    assert r.status_code in (200, 302, 400), (form, r.status_code)  # the form again, or CSRF
+    for url in ("/ujian", "/scoreboard", "/scoreboard/JKT1-S1", "/proctor/login"):
+        page = client.get(url, query_string={"lang": lang, "big": lang})
+        assert page.status_code in (200, 303, 404), (url, lang, page.status_code)
