@@ -21,7 +21,7 @@ import requests
 import socketio
 
 from tests.conftest import REDIS_URL
-from tests.protocol.helpers import SELEKSI, Server, free_port
+from tests.protocol.helpers import SELEKSI, Candidate, Server, close_client, free_port
 
 
 def free_ports(count: int) -> int:
@@ -135,7 +135,7 @@ class Watcher:
         return latest
 
     def close(self) -> None:
-        self.sio.disconnect()
+        close_client(self.sio)
 
 
 def console_cookie(base: str, username: str, password: str) -> str:
@@ -211,6 +211,7 @@ class StreamingCandidate:
         self.finished: list[Any] = []
         self.retries = 0  # sends that got no ack, or storage_unavailable, and were sent again
         self.reconnects = 0
+        Candidate.opened.append(self)  # closed by Candidate.close_all() whatever happens
         self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1)
         self.sio.on("finished", self.finished.append, namespace="/exam")
@@ -250,7 +251,7 @@ class StreamingCandidate:
             time.sleep(pause)
 
     def close(self) -> None:
-        self.sio.disconnect()
+        close_client(self.sio)
 
 
 @dataclass

@@ -169,7 +169,7 @@ class Server:
 class Candidate:
     """A real python-socketio client on ``/exam``, recording pushed events."""
 
-    opened: list[Candidate] = []
+    opened: list[Any] = []  # every client a test made: Candidate, StreamingCandidate
 
     def __init__(self, server: Server, bearer: str, *, connect: bool = True) -> None:
         Candidate.opened.append(self)
@@ -195,21 +195,27 @@ class Candidate:
                              timeout=15)
 
     def close(self) -> None:
-        try:
-            self.sio.disconnect()
-        finally:
-            ws = getattr(self.sio.eio, "ws", None)
-            if ws is not None:
-                ws.close()
-            http = getattr(self.sio.eio, "http", None)
-            if http is not None:
-                http.close()
+        close_client(self.sio)
 
     @classmethod
     def close_all(cls) -> None:
         """Close every client a test made (a killed server leaves them half-open)."""
         while cls.opened:
             cls.opened.pop().close()
+
+
+def close_client(sio: socketio.Client) -> None:
+    """Disconnect a python-socketio client (stopping any reconnection) and close its sockets
+    (a killed server leaves them half-open)."""
+    try:
+        sio.disconnect()
+    finally:
+        ws = getattr(sio.eio, "ws", None)
+        if ws is not None:
+            ws.close()
+        http = getattr(sio.eio, "http", None)
+        if http is not None:
+            http.close()
 
 
 def logged_in(server: Server, prepared: Prepared, number: str) -> Candidate:
