@@ -72,13 +72,15 @@ def _free_port() -> int:
 def _serve(instance: Path, port: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["SELEKSI_INSTANCE"] = str(instance)
-    proc = subprocess.Popen([str(SELEKSI), "serve", "--port", str(port)], env=env,
-                            cwd=instance.parent, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    log = instance.parent / f"serve-{port}.log"
+    with log.open("w") as out:  # a file: a pipe nobody reads would block the server once full
+        proc = subprocess.Popen([str(SELEKSI), "serve", "--port", str(port)], env=env,
+                                cwd=instance.parent, stdout=out,
+                                stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120  # a busy machine starts slowly
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"seleksi serve exited:\n{proc.stdout.read()}")  # type: ignore[union-attr]
+            raise RuntimeError(f"seleksi serve exited:\n{log.read_text()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return proc

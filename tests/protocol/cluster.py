@@ -57,10 +57,11 @@ class Cluster:
         env.update(SELEKSI_INSTANCE=str(self.instance), DATABASE_URL=self.url,
                    SELEKSI_MESSAGE_QUEUE=self.queue, SELEKSI_MESSAGE_CHANNEL=self.channel,
                    SELEKSI_PROXIES="1")  # behind one proxy (nginx), as docs/deploy.md says
-        self.proc = subprocess.Popen(
-            [str(SELEKSI), "serve", "--workers", str(self.workers), "--port", str(self.port)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            cwd=self.instance.parent, start_new_session=True)
+        with self.log.open("w") as out:  # a file: a full pipe would block the workers
+            self.proc = subprocess.Popen(
+                [str(SELEKSI), "serve", "--workers", str(self.workers), "--port",
+                 str(self.port)], env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+                cwd=self.instance.parent, start_new_session=True)
         for node in self.nodes:
             self.wait_for(node.port)
         return self
@@ -93,8 +94,13 @@ class Cluster:
                 return int(pid)
         raise AssertionError(f"no worker on port {self.port + index}")
 
+    @property
+    def log(self) -> Path:
+        """Where the supervisor's and workers' output goes."""
+        return self.instance.parent / f"cluster-{self.port}.log"
+
     def output(self) -> str:
-        return "" if self.proc is None or self.proc.stdout is None else self.proc.stdout.read()
+        return self.log.read_text() if self.log.exists() else ""
 
     def stop(self) -> str:
         """SIGTERM the supervisor (it stops every worker cleanly); its output."""
@@ -103,12 +109,12 @@ class Cluster:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
-            out, _ = self.proc.communicate(timeout=30)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
-            out, _ = self.proc.communicate()
+            self.proc.wait()
         self.proc = None
-        return out
+        return self.output()
 
 
 class Watcher:

@@ -128,18 +128,26 @@ class Server:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log(self) -> Path:
+        """Where the process's output goes."""
+        return self.instance.parent / f"serve-{self.port}.log"
+
     def start(self, **env: str) -> Server:
         environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         environment.update(SELEKSI_INSTANCE=str(self.instance), DATABASE_URL=self.url,
                            **self.extra_env, **env)
-        self.proc = subprocess.Popen([str(SELEKSI), "serve", "--port", str(self.port)],
-                                     env=environment, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True,
-                                     cwd=self.instance.parent)
+        # Output to a file, never a pipe nobody reads while it runs: once the pipe's 64 KiB
+        # filled (a fault test's logged tracebacks), the server blocked in its next write.
+        with self.log.open("w") as out:
+            self.proc = subprocess.Popen([str(SELEKSI), "serve", "--port", str(self.port)],
+                                         env=environment, stdout=out,
+                                         stderr=subprocess.STDOUT, text=True,
+                                         cwd=self.instance.parent)
         deadline = time.monotonic() + 120  # a busy machine starts slowly
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"seleksi serve exited: {self.proc.stdout.read()}")  # type: ignore[union-attr]
+                raise RuntimeError(f"seleksi serve exited: {self.log.read_text()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
                     return self
@@ -151,9 +159,9 @@ class Server:
         """Send ``sig`` and wait for the process; its output."""
         assert self.proc is not None
         self.proc.send_signal(sig)
-        out, _ = self.proc.communicate(timeout=20)
+        self.proc.wait(timeout=20)
         self.proc = None
-        return out
+        return self.log.read_text()
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -205,10 +213,13 @@ class Candidate:
 
 
 def close_client(sio: socketio.Client) -> None:
-    """Disconnect a python-socketio client (stopping any reconnection) and close its sockets
-    (a killed server leaves them half-open)."""
+    """Disconnect a python-socketio client, stop its reconnection attempts and close its
+    sockets (a killed server leaves them half-open). ``shutdown``, not ``disconnect``: a
+    client in the middle of reconnecting is not connected, so ``disconnect`` left it retrying
+    for ever, drawing its back-off jitter from the global ``random`` (which then broke a later
+    hypothesis test: "the global random state changed during generation")."""
     try:
-        sio.disconnect()
+        sio.shutdown()
     finally:
         ws = getattr(sio.eio, "ws", None)
         if ws is not None:

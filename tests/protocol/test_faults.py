@@ -97,8 +97,6 @@ def own_postgres() -> Iterator[PrivatePostgres]:
 
 @pytest.mark.pg
 @pytest.mark.redis
-@pytest.mark.skip(reason="passes alone, but in the loaded CI run of 2026-11-28 the workers did not "
-                  "ack within 60 s after the restart: under investigation (closing note)")
 def test_a_postgresql_restart_loses_no_acked_answer(sealed: Sealed, own_postgres: PrivatePostgres,
                                                     redis_prefix: str, tmp_path: Path) -> None:
     db = prepare(sealed, tmp_path / "instance", own_postgres.url)
