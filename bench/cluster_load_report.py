@@ -6,7 +6,10 @@ candidates' side as ``exam_load`` reports it: acks per second (acked answers ove
 from the start of answering to the last ack), ack p50/p99/max, server CPU per ack (the
 workers' CPU from the start of answering to the last ack, over the acks), memory per
 connection ((summed RSS once every candidate started − summed RSS before the watchers) /
-(candidates started + watchers joined)), and the journal check after SIGKILL.
+(candidates started + watchers joined)), and the journal check after SIGKILL. Per session
+(room): its watchers (and how many had pushes while answering), candidates, acked answers
+and the delay to its last watcher; the watcher delays overall are each answer's at the
+watchers of its own session (``scoreboard_fanout_report.delays``).
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ def summarise(raw: dict[str, Any], n: int, workers: int, journal: dict[str, Any]
     Parameters
     ----------
     raw : dict
-        What ``scoreboard_fanout.drive`` returned, with ``tracked`` set.
+        What ``scoreboard_fanout.drive`` returned, with ``tracked``, ``tracked_sessions``,
+        ``candidate_sessions`` and ``session_codes`` set (``cluster_load.make_plans``).
     n, workers : int
         Candidates in the session; server processes.
     journal : dict
@@ -62,7 +66,28 @@ def summarise(raw: dict[str, Any], n: int, workers: int, journal: dict[str, Any]
         "kib_per_candidate": (all_in - with_watchers) * 1024 / started if started else None,
         "kib_per_connection": (all_in - before) * 1024 / connected if connected else None,
         "journal": journal, "lost": journal["lost"],
+        "sessions": len(raw["session_codes"]),
+        "per_session": per_session(raw, out.pop("all_p99_by_session")),
     })
+    return out
+
+
+def per_session(raw: dict[str, Any], p99: dict[int, float | None]
+                ) -> dict[str, dict[str, Any]]:
+    """Per session code: watchers, watchers with pushes while answering, candidates, acked
+    answers, and the p99 delay from ack to its last watcher (its tracked answers only;
+    ``p99``, per session id, from ``scoreboard_fanout_report.delays``)."""
+    pushes = [(s, n) for w in raw["watchers"] for s, n in zip(w["sessions"], w["pushes"],
+                                                              strict=True)]
+    acks = raw["candidates"]["acks"]
+    out = {}
+    for sid, code in raw["session_codes"].items():
+        rows = [r for r, s in enumerate(raw["candidate_sessions"]) if s == sid]
+        out[code] = {"watchers": sum(1 for s, _ in pushes if s == sid),
+                     "watchers_pushed": sum(1 for s, n in pushes if s == sid and n),
+                     "candidates": len(rows),
+                     "acked": sum(t is not None for r in rows for t in acks[r]),
+                     "all_p99_ms": p99.get(sid)}
     return out
 
 
@@ -99,10 +124,11 @@ RATIOS = (("acks/s", "acks_per_s"), ("ack p99", "ack_p99_ms"),
 
 def _table(title: str, runs: list[dict[str, Any]], columns: Any) -> None:
     print(f"\n{title}")
-    print(f"{'N':>6} {'workers':>8}" + "".join(f" {h:>{w}}" for h, w, _ in columns))
+    print(f"{'N':>6} {'sessions':>8} {'workers':>8}"
+          + "".join(f" {h:>{w}}" for h, w, _ in columns))
     for r in runs:
-        print(f"{r['n']:>6} {r['workers']:>8}" + "".join(f" {cell(r):>{w}}"
-                                                        for _, w, cell in columns))
+        print(f"{r['n']:>6} {r['sessions']:>8} {r['workers']:>8}"
+              + "".join(f" {cell(r):>{w}}" for _, w, cell in columns))
 
 
 def ratios(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -123,8 +149,9 @@ def ratios(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, float | 
 def print_report(runs: list[dict[str, Any]], args: Any) -> dict[str, Any]:
     """The two tables (answers and watchers; resources), the ratios against the baseline
     worker count and the growth with N; the ratios."""
-    print(f"\n== cluster load: PostgreSQL + Redis, {args.watchers} scoreboard watchers, "
-          f"candidates answering once a second for {args.seconds} s")
+    print(f"\n== cluster load: PostgreSQL + Redis, {args.watchers} scoreboard watchers spread "
+          f"over sessions of at most {args.session_size} candidates, answering once a second "
+          f"for {args.seconds} s (clients' patience {args.patience:.0f} s)")
     _table("answers and watchers (watcher delay: ack -> the push at the last watcher)",
            runs, ANSWERS)
     _table("server processes (CPU and RSS summed over the workers)", runs, RESOURCES)
@@ -134,6 +161,12 @@ def print_report(runs: list[dict[str, Any]], args: Any) -> dict[str, Any]:
                   f"answers refused {r['answers_refused']}, join errors {r['join_errors']}")
         for line in r["journal"]["examples"]:
             print(f"N={r['n']} workers={r['workers']} lost: {line}")
+    print("\nper session: watchers (with pushes) / candidates / acked / watchers p99 (ms)")
+    for r in runs:
+        print(f"N={r['n']} workers={r['workers']}: " + "; ".join(
+            f"{code} {x['watchers']} ({x['watchers_pushed']}) / {x['candidates']} / "
+            f"{x['acked']} / {_fmt(x['all_p99_ms'], '.0f')}"
+            for code, x in r["per_session"].items()))
     found = ratios(runs)
     if found:
         base = min(r["workers"] for r in runs)
@@ -167,6 +200,7 @@ def growth(runs: list[dict[str, Any]]) -> None:
 def write_json(path: Path, runs: list[dict[str, Any]], found: dict[str, Any], args: Any) -> None:
     """Every run's figures and the ratios."""
     path.write_text(json.dumps({"n": args.n, "workers": args.workers,
+                                "session_size": args.session_size, "patience": args.patience,
                                 "watchers": args.watchers, "seconds": args.seconds,
                                 "procs": args.procs, "watcher_procs": args.watcher_procs,
                                 "track": args.track, "runs": runs, "ratios": found},

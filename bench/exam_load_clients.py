@@ -121,15 +121,17 @@ async def _main(plan: ClientPlan, queue: Queue[Any], go: Queue[Any]) -> None:
 
 
 async def _login_and_start(plan: ClientPlan, t0: float, c: Candidate, pin: str,
-                           gate: asyncio.Semaphore, login_http: Any, ws_http: Any) -> Any:
-    """Log in, connect and start; the connected client, or None (``c.error`` says why)."""
+                           gate: asyncio.Semaphore, login_http: Any, ws_http: Any,
+                           token: str | None = None) -> Any:
+    """Log in (with the room ``token``, by default ``plan.session_token``), connect and
+    start; the connected client, or None (``c.error`` says why)."""
     import socketio
 
     t = time.time()
     try:
         async with login_http.post(f"{plan.url}/api/exam/login",
                                    json={"participant": c.participant, "pin": pin,
-                                         "token": plan.session_token}) as r:
+                                         "token": token or plan.session_token}) as r:
             body = await r.json()
         if r.status != 200:
             c.error = f"login {r.status} {body.get('error')}"

@@ -1,9 +1,12 @@
-"""A real running session of N participants for ``bench/exam_load.py``, made through the CLI.
+"""Real running sessions of N participants for ``bench/exam_load.py``, made through the CLI.
 
 The same steps a site would take, in a throwaway ``SELEKSI_INSTANCE`` (and, for PostgreSQL,
 a throwaway database that :func:`drop_pg_database` removes afterwards): keys, a sampled
-bank of 3,000 items, the example SKD exam, a roster, sealed papers, import, release key,
-open, PINs, start, token. After the run, :func:`read_answers` reads the answer journal back.
+bank of 3,000 items, the example SKD exam, a roster, sealed papers, import; then per session
+release key, open, PINs, start, token. By default all N are in one session (``JKT1-S1``);
+with ``session_size`` they are split into rooms of at most that many (``JKT1-S1``,
+``JKT1-S2``, …: the example exam's session repeated in further rooms). After the run,
+:func:`read_answers` reads the answer journal back.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,18 +26,26 @@ SELEKSI = str(Path(sys.executable).with_name("seleksi"))
 EXAM_FILE = ROOT / "examples" / "skd-2024-exam.toml"
 EXAM_ID, SESSION = "skd-2024-demo", "JKT1-S1"
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+CLI_PARALLEL = 4  # sessions set up at once (each step is a CLI process, ~1.5 s of start-up)
 
 
 @dataclass(frozen=True)
 class Instance:
-    """A prepared instance: where it is, its environment, the room token and the PINs."""
+    """A prepared instance: where it is, its environment, the room tokens and the PINs."""
 
     folder: Path
     env: dict[str, str]
     database_url: str
-    session_token: str
-    credentials: list[tuple[str, str]]  # (participant, pin)
+    session_token: str  # the first session's
+    credentials: list[tuple[str, str]]  # (participant, pin), every session's, roster order
     setup_seconds: float
+    tokens: dict[str, str] = field(default_factory=dict)  # session code -> its room token
+    session_of: dict[str, str] = field(default_factory=dict)  # participant -> session code
+
+    @property
+    def sessions(self) -> list[str]:
+        """The session codes, in order."""
+        return list(self.tokens) or [SESSION]
 
 
 def participant_number(i: int) -> str:
@@ -40,14 +53,33 @@ def participant_number(i: int) -> str:
     return f"2411{i:09d}"
 
 
-def write_roster(path: Path, n: int) -> None:
-    """A roster CSV of ``n`` participants, all in session JKT1-S1."""
+def session_code(s: int) -> str:
+    """The code of session ``s`` (0-based): JKT1-S1, JKT1-S2, …"""
+    return f"JKT1-S{s + 1}"
+
+
+def write_roster(path: Path, n: int, session_size: int | None = None) -> None:
+    """A roster CSV of ``n`` participants: the first ``session_size`` in JKT1-S1, the next
+    in JKT1-S2, … (all in JKT1-S1 by default)."""
+    size = session_size or n
     with path.open("w", encoding="utf-8", newline="") as f:
         out = csv.writer(f)
         out.writerow(["participant", "name", "formation", "category", "session"])
         for i in range(1, n + 1):
             out.writerow([participant_number(i), f"Peserta Beban {i}", "Analis Kebijakan",
-                          "umum", SESSION])
+                          "umum", session_code((i - 1) // size)])
+
+
+def write_exam(path: Path, sessions: int) -> Path:
+    """The example exam with ``sessions`` sessions: its own, then copies of it in rooms
+    2, 3, … (same site and start); ``path``."""
+    with EXAM_FILE.open("rb") as f:
+        first = tomllib.load(f)["sessions"][0]
+    blocks = [f'\n[[sessions]]\nid = "{session_code(s)}"\nsite = "{first["site"]}"\n'
+              f'room = "Ruang CAT {s + 1}"\nstarts_at = {first["starts_at"].isoformat()}\n'
+              for s in range(1, sessions)]
+    path.write_text(EXAM_FILE.read_text(encoding="utf-8") + "".join(blocks), encoding="utf-8")
+    return path
 
 
 def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
@@ -59,33 +91,55 @@ def _cli(env: dict[str, str], cwd: Path, *args: str) -> str:
     return done.stdout
 
 
-def prepare(folder: Path, n: int, database_url: str | None, items: int = 3000) -> Instance:
-    """Build a running session of ``n`` participants in ``folder`` (a new, empty folder)."""
+def prepare(folder: Path, n: int, database_url: str | None, items: int = 3000,
+            session_size: int | None = None) -> Instance:
+    """Build running sessions of ``n`` participants in all, at most ``session_size`` each
+    (default: one session), in ``folder`` (a new, empty folder)."""
     t = time.perf_counter()
     folder.mkdir(parents=True)
     env = {**os.environ, "SELEKSI_INSTANCE": str(folder / "instance")}
     env.pop("DATABASE_URL", None)
     if database_url:
         env["DATABASE_URL"] = database_url
+    codes = [session_code(s) for s in range(-(-n // (session_size or n)))]
+    exam = EXAM_FILE if len(codes) == 1 else write_exam(folder / "exam.toml", len(codes))
     _cli(env, folder, "keys", "init")
     _cli(env, folder, "bank", "sample", "--items", str(items), "--out", "bank.json")
     _cli(env, folder, "bank", "import", "bank.json")
-    _cli(env, folder, "exam", "load", str(EXAM_FILE))
-    write_roster(folder / "roster.csv", n)
+    _cli(env, folder, "exam", "load", str(exam))
+    write_roster(folder / "roster.csv", n, session_size)
     _cli(env, folder, "papers", "build", "--exam", EXAM_ID, "--participants", "roster.csv",
          "--seed", "bench", "--out", "exam.seal")
     _cli(env, folder, "papers", "import", "exam.seal")
-    key = _cli(env, folder, "papers", "release-key", "exam.seal", "--session", SESSION).strip()
-    _cli(env, folder, "session", "open", SESSION, "--key", key)
-    _cli(env, folder, "session", "pins", SESSION, "--out", "pins.csv")
-    _cli(env, folder, "session", "start", SESSION)
-    token = _cli(env, folder, "session", "token", SESSION).strip()
-    with (folder / "pins.csv").open(encoding="utf-8", newline="") as f:
-        credentials = [(row["participant"], row["pin"]) for row in csv.DictReader(f)]
+    with ThreadPoolExecutor(min(CLI_PARALLEL, len(codes))) as pool:
+        rooms = list(pool.map(lambda code: _start_session(env, folder, code), codes))
+    credentials = [c for _, pins in rooms for c in pins]
     if len(credentials) != n:
-        raise RuntimeError(f"pins.csv has {len(credentials)} participants, expected {n}")
+        raise RuntimeError(f"the PIN lists have {len(credentials)} participants, expected {n}")
     url = database_url or f"sqlite:///{folder / 'instance' / 'seleksi.db'}"
-    return Instance(folder, env, url, token, credentials, time.perf_counter() - t)
+    tokens = {code: token for code, (token, _) in zip(codes, rooms, strict=True)}
+    session_of = {p: code for code, (_, pins) in zip(codes, rooms, strict=True) for p, _ in pins}
+    return Instance(folder, env, url, rooms[0][0], credentials, time.perf_counter() - t,
+                    tokens, session_of)
+
+
+def _start_session(env: dict[str, str], folder: Path, code: str
+                   ) -> tuple[str, list[tuple[str, str]]]:
+    """Release key, open, PINs, start: session ``code`` running; its token and PINs."""
+    key = _cli(env, folder, "papers", "release-key", "exam.seal", "--session", code).strip()
+    _cli(env, folder, "session", "open", code, "--key", key)
+    _cli(env, folder, "session", "pins", code, "--out", f"pins-{code}.csv")
+    _cli(env, folder, "session", "start", code)
+    token = _cli(env, folder, "session", "token", code).strip()
+    with (folder / f"pins-{code}.csv").open(encoding="utf-8", newline="") as f:
+        return token, [(row["participant"], row["pin"]) for row in csv.DictReader(f)]
+
+
+def session_tokens(env: dict[str, str], cwd: Path, codes: list[str]) -> dict[str, str]:
+    """Each session's current room token (``seleksi session token``; it rotates)."""
+    with ThreadPoolExecutor(min(CLI_PARALLEL, len(codes))) as pool:
+        return dict(zip(codes, pool.map(
+            lambda code: _cli(env, cwd, "session", "token", code).strip(), codes), strict=True))
 
 
 def create_pg_database(name: str) -> str:

@@ -65,10 +65,11 @@ SETTLE = 3.0  # after the last ack, for the last flush (0.5 s) to reach every wa
 
 
 def build_plan(inst: Instance, seconds: int, seed: str) -> dict[str, Any]:
-    """The session's head and rows (as ``/scoreboard`` shows them) and, per participant,
-    ``seconds`` answers that each raise the live total: a question not answered before and
-    its label worth the most points (``OpenedSession.question_points``, what the journal
-    adds up), with the row's sections and total after each."""
+    """The first session's head and rows (as ``/scoreboard`` shows them), every session's
+    id (``sessions``: code -> id) and, per participant, ``seconds`` answers that each raise
+    the live total: a question not answered before and its label worth the most points
+    (``OpenedSession.question_points``, what the journal adds up), with the row's sections
+    and total after each."""
     from sqlalchemy.orm import sessionmaker
 
     from exam_server.db import make_engine
@@ -79,26 +80,33 @@ def build_plan(inst: Instance, seconds: int, seed: str) -> dict[str, Any]:
     engine = make_engine(inst.database_url)
     try:
         factory = sessionmaker(engine)
-        session_id = find_session_id(factory, SESSION)
-        if session_id is None:
-            raise RuntimeError(f"no session {SESSION}")
         keys = Path(inst.env["SELEKSI_INSTANCE"]) / "keys" / "bank.pub"
-        opened = PaperCache(factory, lambda: load_public_key(keys)).get(session_id)
-        info, rows = scoreboard_rows(factory, session_id, masked=True)
+        papers = PaperCache(factory, lambda: load_public_key(keys))
+        ids: dict[str, int] = {}
+        opened: dict[str, Any] = {}
+        heads = []
+        for code in inst.sessions:
+            session_id = find_session_id(factory, code)
+            if session_id is None:
+                raise RuntimeError(f"no session {code}")
+            ids[code], opened[code] = session_id, papers.get(session_id)
+            heads.append(scoreboard_rows(factory, session_id, masked=True))
     finally:
         engine.dispose()
+    info, rows = heads[0]
     codes = [s["code"] for s in info["sections"]]
     answers: dict[str, list[list[Any]]] = {}
     for participant, _ in inst.credentials:
-        labels = opened.option_labels(participant)
+        paper = opened[inst.session_of.get(participant, SESSION)]
+        labels = paper.option_labels(participant)
         order = list(range(1, len(labels) + 1))
         random.Random(f"{seed}:{participant}").shuffle(order)
         sections = dict.fromkeys(codes, 0)
         planned: list[list[Any]] = []
         for q in order:
             best = max(labels[q - 1],
-                       key=lambda label: sum(opened.question_points(participant, q, label)))
-            points = opened.question_points(participant, q, best)
+                       key=lambda label: sum(paper.question_points(participant, q, label)))
+            points = paper.question_points(participant, q, best)
             if sum(points) <= 0:
                 continue
             for code, p in zip(codes, points, strict=True):
@@ -110,7 +118,7 @@ def build_plan(inst: Instance, seconds: int, seed: str) -> dict[str, Any]:
             raise RuntimeError(f"{participant}: only {len(planned)} questions score points; "
                                f"use --seconds {len(planned)} or less")
         answers[participant] = planned
-    return {"info": info, "rows": rows, "answers": answers}
+    return {"info": info, "rows": rows, "sessions": ids, "answers": answers}
 
 
 def measure(server: ServerProcess, inst: Instance, plan: dict[str, Any],

@@ -1,14 +1,14 @@
 """Client processes of ``bench/scoreboard_fanout.py``: scoreboard watchers and answering candidates.
 
 **Watchers** (:func:`run_watchers`): one asyncio loop holding many watchers, each its own
-websocket connected to ``/scoreboard`` and joined to the session: a :class:`RawWatcher`
-(default) or a python-socketio ``AsyncClient`` (``client="sio"``; about five times the
-CPU per push, too much for 5,000 watchers on this machine). Every ``scores`` push is
-matched against the plan: participant ``p``'s answer ``k`` (1-based) is *reflected* by the
-first push whose row for ``p`` has ``total >= totals[p][k - 1]`` (the plan's answers only
-ever raise the total, so that is exact). The wall-clock arrival time of that push is stored
-per (watcher, participant, answer) in a numpy array written to ``<out>.npy``; the parent
-subtracts the ack times.
+websocket connected to ``/scoreboard`` and joined to a session (``WatcherPlan.session_of``):
+a :class:`RawWatcher` (default) or a python-socketio ``AsyncClient`` (``client="sio"``; ~5 x
+the CPU per push, too much for 5,000 watchers here). Every ``scores`` push is matched
+against the plan: participant ``p``'s answer ``k`` (1-based) is *reflected* by the first
+push whose row for ``p`` has ``total >= totals[p][k - 1]`` (the plan's answers only ever
+raise the total, so that is exact). The wall-clock arrival time of that push is stored per
+(watcher, participant, answer) in a numpy array written to ``<out>.npy`` (NaN where none
+came, e.g. a participant of another session); the parent subtracts the ack times.
 
 **Candidates** (:func:`run_candidates`): log in, connect to ``/exam`` and ``start`` (the
 same code as ``exam_load_clients``), then each sends its planned answers, one a second from a
@@ -29,6 +29,7 @@ import logging
 import os
 import random
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from multiprocessing.queues import Queue
 from pathlib import Path
@@ -53,6 +54,11 @@ class WatcherPlan:
     client: str = "raw"  # "raw": RawWatcher; "sio": socketio.AsyncClient
     connect_concurrency: int = 48
     call_timeout: float = 240.0
+    sessions: tuple[int, ...] = ()  # if given, watcher w joins sessions[w % len(sessions)]
+
+    def session_of(self, w: int) -> int:
+        """The session watcher ``w`` joins."""
+        return self.sessions[w % len(self.sessions)] if self.sessions else self.session
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class CandidatePlan:
     connect_concurrency: int = 16
     call_timeout: float = 240.0
     answer_timeout: float = 30.0
+    tokens: tuple[str, ...] = ()  # if given, candidate i's room token (else session_token)
 
 
 def _quiet() -> None:
@@ -121,7 +128,7 @@ class Watching:
             name, data = json.loads(text[start:])
             if name != "scores" or not isinstance(data, dict):
                 return None
-            if len(self._decoded) > 16:
+            if len(self._decoded) > 64:  # a few pushes of each watched session
                 self._decoded.clear()
             got = self._decoded[text] = self.pairs(data.get("rows"))
         return got
@@ -172,10 +179,7 @@ async def _watch(plan: WatcherPlan, queue: Queue[Any], go: Queue[Any]) -> None:
     joined = await asyncio.gather(*(join(plan, w, record, gate, http)
                                     for w in range(plan.watchers)))
     clients = [c for c, _ in joined if c is not None]
-    errors: dict[str, int] = {}
-    for _, outcome in joined:
-        if isinstance(outcome, str):
-            errors[outcome] = errors.get(outcome, 0) + 1
+    errors = dict(Counter(outcome for _, outcome in joined if isinstance(outcome, str)))
     times = sorted(t for _, t in joined if isinstance(t, float))
     queue.put(("joined", plan.index, {
         "joined": len(clients), "errors": errors,
@@ -192,7 +196,8 @@ async def _watch(plan: WatcherPlan, queue: Queue[Any], go: Queue[Any]) -> None:
     await http.close()
     queue.put(("done", plan.index, {"path": plan.out + ".npy", "cpu_s": cpu,
                                     "pushes": record.pushes, "rows": record.rows,
-                                    "push_chars": record.push_chars}))
+                                    "push_chars": record.push_chars, "sessions": [
+                                        plan.session_of(w) for w in range(plan.watchers)]}))
 
 
 async def _join(plan: WatcherPlan, w: int, record: Watching, gate: asyncio.Semaphore,
@@ -206,16 +211,21 @@ async def _join(plan: WatcherPlan, w: int, record: Watching, gate: asyncio.Semap
         async with gate:
             await sio.connect(plan.url, namespaces=[NAMESPACE], transports=["websocket"],
                               wait_timeout=plan.call_timeout)
-        table = await sio.call("join", {"session": plan.session}, namespace=NAMESPACE,
+        table = await sio.call("join", {"session": plan.session_of(w)}, namespace=NAMESPACE,
                                timeout=plan.call_timeout)
     except Exception as exc:  # one watcher not joined, counted by kind
         return None, type(exc).__name__
+    return await _joined(sio, table, record, w)
+
+
+async def _joined(client: Any, table: Any, record: Watching, w: int) -> tuple[Any, str | float]:
+    """(client, join time) once ``join`` acked ``table`` (its rows noted), else (None, why)."""
     if not isinstance(table, dict) or not table.get("ok"):
-        await sio.disconnect()
+        await client.disconnect()
         return None, f"join {table.get('error') if isinstance(table, dict) else table!r}"
     at = time.time()
     record.seen(w, record.pairs(table.get("rows")), at)
-    return sio, at
+    return client, at
 
 
 class RawWatcher:
@@ -291,15 +301,10 @@ async def _join_raw(plan: WatcherPlan, w: int, record: Watching, gate: asyncio.S
     try:
         async with gate:
             client = await RawWatcher.open(http, plan.url, record, w, plan.call_timeout)
-        table = await client.join(plan.session, plan.call_timeout)
+        table = await client.join(plan.session_of(w), plan.call_timeout)
     except Exception as exc:  # one watcher not joined, counted by kind
         return None, type(exc).__name__
-    if not isinstance(table, dict) or not table.get("ok"):
-        await client.disconnect()
-        return None, f"join {table.get('error') if isinstance(table, dict) else table!r}"
-    at = time.time()
-    record.seen(w, record.pairs(table.get("rows")), at)
-    return client, at
+    return await _joined(client, table, record, w)
 
 
 # --- candidates ----------------------------------------------------------------------------
@@ -333,14 +338,13 @@ async def _candidates(plan: CandidatePlan, queue: Queue[Any], go: Queue[Any]) ->
     queue.put(("ready", plan.index, None))
     t0: float = await loop.run_in_executor(None, go.get)
     await asyncio.sleep(max(0.0, t0 - time.time()))
+    tokens = plan.tokens or (plan.session_token,) * len(candidates)
     clients = await asyncio.gather(*(
-        _login_and_start(plan, t0, c, pin, gate, login_http, ws_http)  # type: ignore[arg-type]
-        for c, (_, pin) in zip(candidates, plan.credentials, strict=True)))
+        _login_and_start(plan, t0, c, pin, gate, login_http, ws_http,  # type: ignore[arg-type]
+                         token)
+        for c, (_, pin), token in zip(candidates, plan.credentials, tokens, strict=True)))
     await login_http.close()
-    errors: dict[str, int] = {}
-    for c in candidates:
-        if c.error is not None:
-            errors[c.error] = errors.get(c.error, 0) + 1
+    errors = dict(Counter(c.error for c in candidates if c.error is not None))
     started = [c.started_at for c in candidates if c.started_at is not None]
     queue.put(("started", plan.index, {"started": len(started), "errors": errors,
                                        "max_started_s": max(started, default=None)}))

@@ -31,12 +31,56 @@ def delays(raw: dict[str, Any]) -> dict[str, Any]:
 
     ``raw["tracked"]``, when present, lists the candidates (rows of the tallies) that the
     watchers tracked, in the order of their plan's participants; otherwise all were.
+    ``raw["tracked_sessions"]``, when present, gives each tracked candidate's session: an
+    answer is then timed only at the watchers that joined that session (each watcher
+    process's ``sessions``), and ``all_p99_by_session`` gives the "all watchers" p99 of
+    each session; otherwise every watcher watches every candidate.
     """
     acks, sent = _times(raw["candidates"]["acks"]), _times(raw["candidates"]["sent"])
     answers_acked = int((~np.isnan(acks)).sum())
     if raw.get("tracked") is not None:
         acks, sent = acks[raw["tracked"]], sent[raw["tracked"]]
     arrivals = np.concatenate([np.load(w["path"]) for w in raw["watchers"]], axis=0)
+    groups = _groups(raw, arrivals.shape[0], len(acks))
+    parts = [_delays(arrivals[np.ix_(w, t)], acks[t], sent[t]) for _, w, t in groups]
+    got, everyone, from_sent, first, span = (
+        np.concatenate([p[i] for p in parts]) if parts else np.array([]) for i in range(5))
+    return {
+        "watchers_measured": arrivals.shape[0], "answers_acked": answers_acked,
+        "answers_tracked": sum(p[5] for p in parts),
+        "pairs": sum(p[6] for p in parts), "pairs_missing": sum(p[7] for p in parts),
+        "answers_reaching_all": int(everyone.size),
+        "pair_p50_ms": _pct(got, 50), "pair_p99_ms": _pct(got, 99),
+        "pair_max_ms": float(got.max()) if got.size else None,
+        "pair_min_ms": float(got.min()) if got.size else None,
+        "all_p50_ms": _pct(everyone, 50), "all_p99_ms": _pct(everyone, 99),
+        "all_max_ms": float(everyone.max()) if everyone.size else None,
+        "first_p50_ms": _pct(first, 50), "first_p99_ms": _pct(first, 99),
+        "sent_all_p50_ms": _pct(from_sent, 50), "sent_all_p99_ms": _pct(from_sent, 99),
+        "span_p50_ms": _pct(span, 50), "span_p99_ms": _pct(span, 99),
+        **({"all_p99_by_session": {s: _pct(p[1], 99) for (s, _, _), p in zip(groups, parts,
+                                                                             strict=True)}}
+           if raw.get("tracked_sessions") is not None else {}),
+    }
+
+
+def _groups(raw: dict[str, Any], watchers: int, tracked: int
+            ) -> list[tuple[Any, np.ndarray, np.ndarray]]:
+    """(session, watcher rows, tracked rows) per session that has watchers: who watches
+    whom (one group of all without ``tracked_sessions``)."""
+    if raw.get("tracked_sessions") is None:
+        return [(None, np.arange(watchers), np.arange(tracked))]
+    w_of = np.array([s for w in raw["watchers"] for s in w["sessions"]])
+    t_of = np.array(raw["tracked_sessions"])
+    if w_of.size != watchers or t_of.size != tracked:
+        raise ValueError("a session for every watcher and every tracked candidate expected")
+    return [(int(s), np.flatnonzero(w_of == s), np.flatnonzero(t_of == s))
+            for s in np.unique(w_of)]
+
+
+def _delays(arrivals: np.ndarray, acks: np.ndarray, sent: np.ndarray) -> tuple[Any, ...]:
+    """One group's delays (ms): per pair, at all watchers, from sent at all, at the first
+    watcher, first to last; answers tracked, pairs, pairs missing."""
     watchers = arrivals.shape[0]
     acked = ~np.isnan(acks)
     per_pair = (arrivals - acks[None, :, :])[:, acked]  # watchers x acked answers
@@ -47,25 +91,14 @@ def delays(raw: dict[str, Any]) -> dict[str, Any]:
     # the same from the moment the candidate sent the answer: what the public sees of it
     from_sent = ((arrivals - sent[None, :, :])[:, acked][:, complete].max(axis=0) * 1000
                  if watchers else np.array([]))
-    first = np.nanmin(per_pair, axis=0) * 1000 if watchers and per_pair.size else np.array([])
-    first = first[~np.isnan(first)]
+    seen = ~np.isnan(per_pair).all(axis=0)  # answers that reached at least one watcher
+    first = (np.nanmin(per_pair[:, seen], axis=0) * 1000 if watchers and seen.any()
+             else np.array([]))
     # the fan-out itself: from the first watcher's arrival to the last one's, per answer
     span = (np.ptp(per_pair[:, complete], axis=0) * 1000 if watchers and complete.any()
             else np.array([]))
-    return {
-        "watchers_measured": watchers, "answers_acked": answers_acked,
-        "answers_tracked": int(acked.sum()),
-        "pairs": int(per_pair.size), "pairs_missing": missing,
-        "answers_reaching_all": int(complete.sum()),
-        "pair_p50_ms": _pct(got, 50), "pair_p99_ms": _pct(got, 99),
-        "pair_max_ms": float(got.max()) if got.size else None,
-        "pair_min_ms": float(got.min()) if got.size else None,
-        "all_p50_ms": _pct(everyone, 50), "all_p99_ms": _pct(everyone, 99),
-        "all_max_ms": float(everyone.max()) if everyone.size else None,
-        "first_p50_ms": _pct(first, 50), "first_p99_ms": _pct(first, 99),
-        "sent_all_p50_ms": _pct(from_sent, 50), "sent_all_p99_ms": _pct(from_sent, 99),
-        "span_p50_ms": _pct(span, 50), "span_p99_ms": _pct(span, 99),
-    }
+    return (got, everyone, from_sent, first, span, int(acked.sum()), int(per_pair.size),
+            missing)
 
 
 def summarise(name: str, raw: dict[str, Any]) -> dict[str, Any]:
