@@ -124,6 +124,17 @@ def serialise(session: Session, name: str) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(name)})
 
 
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's ``deadlock_detected`` and ``serialization_failure``: the server aborted the
+transaction to break a cycle of waits; the same transaction run again will normally pass."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` (an SQLAlchemy error) is a deadlock or serialisation failure that a
+    retry of the whole transaction may clear (:data:`TRANSIENT_SQLSTATES`)."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
 def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
     """Bring the database to ``revision``, by default the latest migration (``alembic
     upgrade head``); idempotent."""

@@ -45,13 +45,16 @@ from exam_server.attempts import (
 )
 from exam_server.audit import AuditEntry, append_audit_batch
 from exam_server.clock import Clock, accepts_answers
-from exam_server.db import transaction
+from exam_server.db import is_transient, transaction
 from exam_server.login import Admission, LoginGranted, admit_all
 from exam_server.models import Answer, Attempt, ExamSession
 from exam_server.session_papers import OpenedSession, PaperCache
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 1000
+COMMIT_TRIES = 3
+"""A batch that PostgreSQL aborted to break a deadlock is applied again, up to this many
+times in all, before its operations are refused ``storage_unavailable``."""
 __all__ = ["AuditEntry", "Journal", "JournalOp", "append_audit_batch"]
 Kind = Literal["answer", "flag", "finish", "connect", "start"]
 
@@ -173,16 +176,23 @@ class Journal:
     def _commit(self, ops: list[Op]) -> None:
         if not ops:
             return
-        now = self.clock.now()
-        try:
-            with transaction(self.factory) as db:
-                acks = self._apply(db, ops, now)
-        except Exception:
-            log.exception("answer journal: commit of %d operations failed", len(ops))
-            acks = [{"ok": False, "error": "storage_unavailable"}] * len(ops)
-        else:
-            self.batches += 1
-            self.applied += len(ops)
+        acks: list[dict[str, Any]] = []
+        for attempt in range(1, COMMIT_TRIES + 1):
+            now = self.clock.now()
+            try:
+                with transaction(self.factory) as db:
+                    acks = self._apply(db, ops, now)
+            except Exception as exc:
+                if is_transient(exc) and attempt < COMMIT_TRIES:
+                    log.warning("answer journal: batch of %d aborted by the database "
+                                "(%s), applying it again", len(ops), exc)
+                    continue
+                log.exception("answer journal: commit of %d operations failed", len(ops))
+                acks = [{"ok": False, "error": "storage_unavailable"}] * len(ops)
+            else:
+                self.batches += 1
+                self.applied += len(ops)
+            break
         for op, ack in zip(ops, acks, strict=True):
             op.done.set(ack)
 
@@ -330,7 +340,9 @@ BATCH_ATTEMPTS = (select(ATTEMPT.c.id, ATTEMPT.c.state, ATTEMPT.c.deadline_at,
                          ATTEMPT.c.live_score, SESSION.c.paused_at)
                   .join_from(ATTEMPT, SESSION, ATTEMPT.c.session_id == SESSION.c.id)
                   .where(ATTEMPT.c.id.in_(bindparam("ids", expanding=True)))
-                  .order_by(ATTEMPT.c.id).with_for_update(of=ATTEMPT))
+                  .order_by(ATTEMPT.c.id).with_for_update(of=ATTEMPT, key_share=True))
+# FOR NO KEY UPDATE: the batch changes no key of an attempt, so inserting a row that refers to
+# one (an alert, an answer of another batch) need not wait for it, nor it for them.
 
 
 def _stored_answers(db: Session, keys: set[tuple[int, int]]
