@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from exam_server.config import instance_path
-from exam_server.realtime import refuse_reserved_events, socketio
+from exam_server.realtime import SeleksiFlask, refuse_reserved_events, socketio
 from exam_server.runtime import make_runtime
 
 
@@ -34,7 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from exam_server.db import database_url, make_engine, session_factory, upgrade
     from proctor_console.transparency import services as transparency
 
-    app = Flask(__name__, instance_path=str(instance_path()), instance_relative_config=False)
+    app = SeleksiFlask(__name__, instance_path=str(instance_path()),
+                       instance_relative_config=False)
     app.config.from_mapping(DATABASE_URL=None, SECRET_KEY=None)
     if test_config:
         app.config.update(test_config)

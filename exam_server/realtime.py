@@ -7,8 +7,10 @@ import os
 import secrets
 from typing import Any
 
+from flask import Flask, Request
 from flask_socketio import SocketIO
 from socketio import packet
+from werkzeug.routing import MapAdapter
 
 _TOKEN = secrets.token_hex(8)  # a placeholder no payload can contain by chance
 
@@ -120,3 +122,27 @@ def refuse_reserved_events(server: Any) -> None:
         return handle(eio_sid, namespace, id, data)
 
     server._handle_event = guarded  # noqa: SLF001
+
+
+SOCKETIO_PATH = "/socket.io/"
+
+
+class SeleksiFlask(Flask):
+    """Flask, without URL routing for Socket.IO events.
+
+    Flask-SocketIO runs every event in ``app.request_context(environ)`` of the connection's
+    hand-shake request (``/socket.io/…``). Flask then binds the URL map to that environ and
+    matches the path against every route: a ``NotFound`` built and caught for each answer,
+    since no view serves ``/socket.io/``. With the console's, the scoreboard's and the API's
+    routes that was ~18 % of the server's CPU at 2,000 answers a second (py-spy, `bench/
+    exam_load.py --n 2000`). No Socket.IO handler builds URLs or reads the matched rule, so
+    an event's request gets no URL adapter, and Flask skips the match. (Flask-SocketIO's
+    middleware sends every ``/socket.io/`` HTTP request to Engine.IO, never to a view.)
+    """
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        if request is not None and request.environ.get("PATH_INFO", "").startswith(
+                SOCKETIO_PATH):
+            return None
+        return super().create_url_adapter(request)
+
