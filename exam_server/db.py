@@ -22,6 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_SAFETY_CHECKPOINT_PAGES = 20_000
+"""Each SQLite connection's ``wal_autocheckpoint`` (pages of 4 KiB: ~80 MiB of log): the
+serving process checkpoints in a thread of its own (:mod:`exam_server.wal_checkpoint`), so a
+connection checkpoints by itself only if that thread falls far behind."""
 
 
 def database_url() -> str:
@@ -76,6 +80,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_SAFETY_CHECKPOINT_PAGES}")
     finally:
         cursor.close()
 

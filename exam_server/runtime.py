@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask import Flask, current_app
 from sqlalchemy.orm import Session, sessionmaker
 
+from exam_server import wal_checkpoint
 from exam_server.attempts import AttemptRef, room
 from exam_server.clock import Clock, clock_from_env
 from exam_server.config import keys_path
@@ -107,6 +108,9 @@ def start_background(app: Flask) -> Recovery:
     rt.background.append(gevent.spawn(rt.timer.run))
     rt.background.extend(gevent.spawn(start) for start in rt.starters)
     rt.background.append(gevent.spawn(freeze_after_bursts, rt.connections))
+    engine = rt.factory.kw["bind"]
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        rt.background.append(gevent.spawn(wal_checkpoint.run, Path(engine.url.database)))
     rt.papers.warm_open_sessions()  # every candidate's paper built before the freeze
     gc.collect()
     gc.freeze()
