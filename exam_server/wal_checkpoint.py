@@ -3,8 +3,8 @@
 SQLite moves its write-ahead log back into the database file (a *checkpoint*) by itself, in
 the commit that takes the log past ``wal_autocheckpoint`` pages (1,000 by default). In the
 serving process that commit is the answer journal's, and the copy with its ``fsync`` then
-holds the one event loop every acked answer waits on: every ~0.5 s at 1,000 answers a
-second, the 150-240 ms ack maxima of ``bench/exam_load.py``. So the serving process
+holds the one event loop every acked answer waits on, every ~0.5 s at 1,000 answers a
+second (``bench/exam_load.py``; ``docs/performance.md``). So the serving process
 checkpoints from a native thread every :data:`EVERY` seconds (``PASSIVE``: it neither waits
 for nor blocks a writer, and the ``sqlite3`` module releases the GIL while SQLite works), and
 connections checkpoint by themselves only past :data:`SAFETY_PAGES`, should that thread ever

@@ -11,7 +11,6 @@ test's own, and would fail without the fix they name.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +23,7 @@ from exam_server.audit import AUDIT_LOCK
 from exam_server.db import lock_key, make_engine
 from exam_server.models import Answer, Attempt, Participant
 from tests.protocol.helpers import Candidate, Prepared, Server, logged_in
+from tests.protocol.test_cluster import wait_until
 
 pytestmark = pytest.mark.pg
 
@@ -34,13 +34,6 @@ def waiting_for_a_lock(engine: Engine) -> bool:
         return bool(conn.execute(text(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
             "AND datname = current_database() AND pid <> pg_backend_pid()")).scalar_one())
-
-
-def wait_until(check: Any, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, f"not within {seconds} s"
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -79,7 +72,7 @@ def test_the_heartbeat_locks_attempts_in_id_order(cluster_db: Prepared, engine: 
         other.execute(select(Attempt.id).where(Attempt.id == ids[0]).with_for_update())
         beat = threading.Thread(target=heartbeat)
         beat.start()
-        wait_until(lambda: waiting_for_a_lock(engine))  # the heartbeat waits for ids[0]
+        wait_until(lambda: waiting_for_a_lock(engine), 20)  # the heartbeat waits for ids[0]
         # then the highest: a heartbeat that locked in the table's order (highest first)
         # would hold it now, a cycle PostgreSQL breaks by aborting one of the two
         other.execute(select(Attempt.id).where(Attempt.id == ids[-1]).with_for_update())
@@ -115,7 +108,7 @@ def test_an_answer_batch_aborted_by_a_deadlock_is_applied_again(cluster_db: Prep
                 "answer", {"seq": 1, "q": 1, "choice": "C"})))
             answering.start()
             # the batch holds the attempt and waits for the audit chain, which we hold
-            wait_until(lambda: waiting_for_a_lock(engine))
+            wait_until(lambda: waiting_for_a_lock(engine), 20)
             # now we wait for the attempt: a cycle; the batch's check finds it, aborts it
             other.execute(select(Attempt.id).where(Attempt.id == attempt_id)
                           .with_for_update())
