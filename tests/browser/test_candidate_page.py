@@ -14,9 +14,9 @@ import time
 from typing import Any
 
 import pytest
-import socketio
 
 from tests.browser.conftest import ROOT, SESSION, RunningExam
+from tests.protocol.helpers import SocketClient
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "docs" / "screenshots"
@@ -75,17 +75,14 @@ class Page:
 
 def server_state(base: str, bearer: str) -> dict[str, Any]:
     """The server's ``start`` ack for this bearer (a real Socket.IO client on ``/exam``)."""
-    client = socketio.Client(reconnection=False)
+    client = SocketClient(reconnection=False)
     client.connect(base, auth={"token": bearer}, namespaces=["/exam"],
                    transports=["websocket"], wait_timeout=10)
     try:
         ack: dict[str, Any] = client.call("start", {}, namespace="/exam", timeout=15)
         return ack
     finally:
-        client.disconnect()
-        ws = getattr(client.eio, "ws", None)
-        if ws is not None:
-            ws.close()
+        client.close()
 
 
 def test_sit_the_exam_resume_offline_and_finish(running_exam: RunningExam, context: Any) -> None:

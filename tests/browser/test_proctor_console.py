@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import requests
-import socketio
 
 from exam_server.db import make_engine, session_factory
 from proctor_console.accounts import add_user
 from tests.browser.conftest import SESSION, RunningExam
 from tests.browser.test_candidate_page import SHOTS, expect
+from tests.protocol.helpers import SocketClient
 
 pytestmark = pytest.mark.browser
 PASSWORD = "rahasia-pengawas-1"  # noqa: S105 - a test account's password
@@ -29,7 +29,7 @@ class Candidate:
             "participant": number, "pin": pin, "token": exam.token()})
         assert r.status_code == 200, r.text
         self.events: list[tuple[str, Any]] = []
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = SocketClient(reconnection=False)
         for name in ("time", "paused", "resumed", "finished"):
             self.sio.on(name, self._record(name), namespace="/exam")
         self.sio.connect(exam.base, auth={"token": r.json()["token"]}, namespaces=["/exam"],
@@ -57,7 +57,7 @@ class Candidate:
         return self.sio.call("finish", {}, namespace="/exam", timeout=15)
 
     def close(self) -> None:
-        self.sio.disconnect()
+        self.sio.close()
 
 
 def _act(page: Any, button: Any, reason: str, minutes: str | None = None) -> None:

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 import requests
-import socketio
 
 from tests.cli.conftest import SELEKSI, Run
-from tests.protocol.helpers import free_port
+from tests.protocol.helpers import SocketClient, free_port
 
 
 def test_demo_builds_everything_and_says_where(seleksi: Run, tmp_path: Path) -> None:
@@ -150,7 +149,7 @@ def test_a_candidate_sits_the_demo_exam_with_printed_credentials(demo: Demo) -> 
                       json={"participant": me["participant"], "pin": me["pin"],
                             "token": demo.printed("session token")})
     assert r.status_code == 200, r.text
-    sio = socketio.Client(reconnection=False)
+    sio = SocketClient(reconnection=False)
     sio.connect(demo.base, auth={"token": r.json()["token"]}, namespaces=["/exam"],
                 transports=["websocket"], wait_timeout=10)
     try:
@@ -171,7 +170,7 @@ def test_a_candidate_sits_the_demo_exam_with_printed_credentials(demo: Demo) -> 
                          timeout=15)
         assert again == {"ok": False, "error": "finished"}
     finally:
-        sio.disconnect()
+        sio.close()
 
 
 def test_simulated_candidates_answer_through_the_protocol(demo: Demo) -> None:

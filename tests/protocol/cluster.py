@@ -21,7 +21,7 @@ import requests
 import socketio
 
 from tests.conftest import REDIS_URL
-from tests.protocol.helpers import SELEKSI, Candidate, Server, close_client, free_port
+from tests.protocol.helpers import SELEKSI, Candidate, Server, SocketClient, free_port
 
 
 def free_ports(count: int) -> int:
@@ -124,7 +124,7 @@ class Watcher:
                  headers: dict[str, str] | None = None) -> None:
         self.namespace = namespace
         self.events: list[Any] = []
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = SocketClient(reconnection=False)
         self.sio.on(event, self.events.append, namespace=namespace)
         self.sio.connect(base, namespaces=[namespace], transports=["websocket"],
                          headers=headers or {}, wait_timeout=10)
@@ -141,7 +141,7 @@ class Watcher:
         return latest
 
     def close(self) -> None:
-        close_client(self.sio)
+        self.sio.close()
 
 
 def console_cookie(base: str, username: str, password: str) -> str:
@@ -218,7 +218,7 @@ class StreamingCandidate:
         self.retries = 0  # sends that got no ack, or storage_unavailable, and were sent again
         self.reconnects = 0
         Candidate.opened.append(self)  # closed by Candidate.close_all() whatever happens
-        self.sio = socketio.Client(reconnection=True, reconnection_delay=0.2,
+        self.sio = SocketClient(reconnection=True, reconnection_delay=0.2,
                                    reconnection_delay_max=1)
         self.sio.on("finished", self.finished.append, namespace="/exam")
         self.sio.on("connect", self._connected, namespace="/exam")
@@ -257,7 +257,7 @@ class StreamingCandidate:
             time.sleep(pause)
 
     def close(self) -> None:
-        close_client(self.sio)
+        self.sio.close()
 
 
 @dataclass

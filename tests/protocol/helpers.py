@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 import socketio
+import websocket
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -183,7 +184,7 @@ class Candidate:
         Candidate.opened.append(self)
         self.server, self.bearer = server, bearer
         self.events: list[tuple[str, Any]] = []
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = SocketClient(reconnection=False)
         for name in ("time", "finished", "paused", "resumed"):
             self.sio.on(name, self._recorder(name), namespace="/exam")
         if connect:
@@ -203,7 +204,7 @@ class Candidate:
                              timeout=15)
 
     def close(self) -> None:
-        close_client(self.sio)
+        self.sio.close()
 
     @classmethod
     def close_all(cls) -> None:
@@ -212,21 +213,37 @@ class Candidate:
             cls.opened.pop().close()
 
 
-def close_client(sio: socketio.Client) -> None:
-    """Disconnect a python-socketio client, stop its reconnection attempts and close its
-    sockets (a killed server leaves them half-open). ``shutdown``, not ``disconnect``: a
-    client in the middle of reconnecting is not connected, so ``disconnect`` left it retrying
-    for ever, drawing its back-off jitter from the global ``random`` (which then broke a later
-    hypothesis test: "the global random state changed during generation")."""
-    try:
-        sio.shutdown()
-    finally:
-        ws = getattr(sio.eio, "ws", None)
-        if ws is not None:
-            ws.close()
-        http = getattr(sio.eio, "http", None)
-        if http is not None:
-            http.close()
+class SocketClient(socketio.Client):
+    """python-socketio's client, closing every WebSocket it opened when it is closed.
+
+    python-engineio leaves the WebSocket of a connection that ended in an error (a reset, a
+    killed server, a failed handshake) unclosed, and a reconnection replaces it; collected
+    open, its socket raises a ResourceWarning that pytest pins on whatever test then runs.
+    Each WebSocket is made through websocket-client's ``class_`` option and kept here.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.websockets: list[websocket.WebSocket] = []
+        super().__init__(websocket_extra_options={"class_": self._websocket}, **kwargs)
+
+    def _websocket(self, **options: Any) -> websocket.WebSocket:
+        ws = websocket.WebSocket(**options)
+        self.websockets.append(ws)
+        return ws
+
+    def close(self) -> None:
+        """Disconnect, stop reconnecting and close every socket. ``shutdown``, not
+        ``disconnect``: a client in the middle of reconnecting is not connected, so
+        ``disconnect`` left it retrying for ever, drawing its back-off jitter from the global
+        ``random`` (which then broke a later hypothesis test: "the global random state
+        changed during generation")."""
+        try:
+            self.shutdown()
+        finally:
+            for ws in self.websockets:
+                ws.close()
+            if self.eio.http is not None:
+                self.eio.http.close()
 
 
 def logged_in(server: Server, prepared: Prepared, number: str) -> Candidate:
