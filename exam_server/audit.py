@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, select, text
+from sqlalchemy import Connection, Engine, Table, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server.db import factory_of, is_postgresql, reading, serialise
-from exam_server.hot_sql import insert_audit_rows
+from exam_server.hot_sql import fetch_all, insert_audit_rows
 from exam_server.models import AuditLog, utcnow
 from question_bank.model import canonical_json
 
@@ -68,8 +68,13 @@ def hash_text(*, id: int, at: datetime, actor: str, action: str, subject: str,
     Equal to ``canonical_json(body)`` of :func:`row_hash` (keys in sorted order, no spaces),
     without serialising ``details`` a second time.
     """
+    return _hash_text(id, audit_time(at), actor, action, subject, details_json, prev_hash)
+
+
+def _hash_text(id: int, at: str, actor: str, action: str, subject: str, details_json: str,
+               prev_hash: str) -> bytes:
     return (f'{{"action":{_json_text(action)},"actor":{_json_text(actor)},'
-            f'"at":"{audit_time(at)}","details":{details_json},"id":{int(id)},'
+            f'"at":"{at}","details":{details_json},"id":{int(id)},'
             f'"prev_hash":{_json_text(prev_hash)},"subject":{_json_text(subject)}}}'
             ).encode()
 
@@ -84,23 +89,23 @@ class AuditEntry:
     details: dict[str, Any]
 
 
-def _next_ids(session: Session, count: int, last_id: int) -> list[int]:
+def _next_ids(conn: Connection, count: int, last_id: int) -> list[int]:
     """``count`` fresh ids for audit rows, in increasing order, never used before.
 
     PostgreSQL: taken from the column's sequence (as an insert would). SQLite: after the
     table's ``AUTOINCREMENT`` high-water mark (an explicit id above it moves it on).
     """
-    if is_postgresql(session):
-        ids = session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}).scalars().all()
-        return sorted(int(i) for i in ids)
-    seq = session.connection().exec_driver_sql(SQLITE_SEQUENCE).scalar_one_or_none()
-    start = max(int(seq or 0), last_id) + 1
+    if is_postgresql(conn):
+        ids = fetch_all(conn, "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) "
+                              "FROM generate_series(1, %s)", (count,))
+        return sorted(int(i) for i, in ids)
+    seq = fetch_all(conn, SQLITE_SEQUENCE)
+    start = max(int(seq[0][0] if seq else 0), last_id) + 1
     return list(range(start, start + count))
 
 
-def append_audit_batch(session: Session, entries: Sequence[AuditEntry]) -> list[tuple[int, str]]:
+def append_audit_batch(session: Session | Connection, entries: Sequence[AuditEntry]
+                       ) -> list[tuple[int, str]]:
     """Append many audit rows inside the caller's transaction with one multi-row insert.
 
     The same chain, lock and hash as :func:`append_audit`: under the ``seleksi.audit_log``
@@ -111,16 +116,22 @@ def append_audit_batch(session: Session, entries: Sequence[AuditEntry]) -> list[
     return [(row["id"], row["hash"]) for row in _append(session, entries)]
 
 
-def _append(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
+def _append(session: Session | Connection, entries: Sequence[AuditEntry]
+            ) -> list[dict[str, Any]]:
     if not entries:
         return []
     serialise(session, AUDIT_LOCK)
-    session.flush()  # the caller's pending ORM changes first, as an ORM query would
-    conn = session.connection()
-    last = conn.exec_driver_sql(LAST_ROW).one_or_none()
+    if isinstance(session, Session):
+        session.flush()  # the caller's pending ORM changes first, as an ORM query would
+        conn = session.connection()
+    else:
+        conn = session
+    found = fetch_all(conn, LAST_ROW)
+    last = found[0] if found else None
     prev = last[1] if last is not None else GENESIS_HASH
-    ids = _next_ids(session, len(entries), int(last[0]) if last is not None else 0)
+    ids = _next_ids(conn, len(entries), int(last[0]) if last is not None else 0)
     at = utcnow()
+    at_text = audit_time(at)
     rows: list[dict[str, Any]] = []
     for row_id, e in zip(ids, entries, strict=True):
         try:
@@ -128,9 +139,8 @@ def _append(session: Session, entries: Sequence[AuditEntry]) -> list[dict[str, A
         except (TypeError, ValueError) as exc:
             raise ValueError(f"audit details for {e.action} {e.subject} are not JSON data: "
                              f"{exc}") from exc
-        digest = hashlib.sha256(hash_text(id=row_id, at=at, actor=e.actor, action=e.action,
-                                          subject=e.subject, details_json=details_json,
-                                          prev_hash=prev)).hexdigest()
+        digest = hashlib.sha256(_hash_text(row_id, at_text, e.actor, e.action, e.subject,
+                                           details_json, prev)).hexdigest()
         rows.append({"id": row_id, "at": at, "actor": e.actor, "action": e.action,
                      "subject": e.subject, "details_json": details_json,
                      "prev_hash": prev, "hash": digest})

@@ -119,7 +119,7 @@ def lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
-def serialise(session: Session, name: str) -> None:
+def serialise(session: Session | Connection, name: str) -> None:
     """Serialise this transaction with every other one that calls ``serialise`` with ``name``.
 
     On PostgreSQL this takes ``pg_advisory_xact_lock`` (released at commit or rollback). On
@@ -135,9 +135,10 @@ transaction to break a cycle of waits; the same transaction run again will norma
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Whether ``exc`` (an SQLAlchemy error) is a deadlock or serialisation failure that a
-    retry of the whole transaction may clear (:data:`TRANSIENT_SQLSTATES`)."""
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
+    """Whether ``exc`` (an SQLAlchemy error, or the driver's own) is a deadlock or
+    serialisation failure that a retry of the whole transaction may clear
+    (:data:`TRANSIENT_SQLSTATES`)."""
+    return getattr(getattr(exc, "orig", exc), "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
@@ -212,6 +213,14 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
     with factory() as session:
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         yield session
+
+
+def bound_engine(factory: sessionmaker[Session]) -> Engine:
+    """The engine the sessions of ``factory`` are bound to."""
+    engine = factory.kw.get("bind")
+    if not isinstance(engine, Engine):
+        raise TypeError("the session factory is not bound to an engine")
+    return engine
 
 
 def factory_of(factory_or_engine: sessionmaker[Session] | Engine) -> sessionmaker[Session]:

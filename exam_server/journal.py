@@ -25,12 +25,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import gevent
 from gevent.event import AsyncResult
 from gevent.queue import Queue
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from exam_server import hot_sql
@@ -45,9 +45,8 @@ from exam_server.attempts import (
 )
 from exam_server.audit import AuditEntry, append_audit_batch
 from exam_server.clock import Clock, accepts_answers
-from exam_server.db import is_transient, transaction
+from exam_server.db import bound_engine, is_transient
 from exam_server.login import Admission, LoginGranted, admit_all
-from exam_server.models import Answer, Attempt, ExamSession
 from exam_server.session_papers import OpenedSession, PaperCache
 
 log = logging.getLogger(__name__)
@@ -108,6 +107,7 @@ class Journal:
                  on_finished: Callable[[AttemptRef, dict[str, Any], str], None] | None = None
                  ) -> None:
         self.factory = factory
+        self.engine = bound_engine(factory)
         self.papers = papers
         self.clock = clock
         self.on_finished = on_finished
@@ -180,8 +180,8 @@ class Journal:
         for attempt in range(1, COMMIT_TRIES + 1):
             now = self.clock.now()
             try:
-                with transaction(self.factory) as db:
-                    acks = self._apply(db, ops, now)
+                with self.engine.begin() as conn:  # no ORM session: the batch is driver SQL
+                    acks = self._apply(conn, ops, now)
             except Exception as exc:
                 if is_transient(exc) and attempt < COMMIT_TRIES:
                     log.warning("answer journal: batch of %d aborted by the database "
@@ -196,7 +196,8 @@ class Journal:
         for op, ack in zip(ops, acks, strict=True):
             op.done.set(ack)
 
-    def _apply(self, db: Session, all_ops: list[Op], now: datetime) -> list[dict[str, Any]]:
+    def _apply(self, conn: Connection, all_ops: list[Op], now: datetime
+               ) -> list[dict[str, Any]]:
         audit: list[AuditEntry] = []
         logins = [op for op in all_ops if isinstance(op, LoginOp)]
         connecting = [op for op in all_ops if isinstance(op, ConnectOp)]
@@ -204,13 +205,12 @@ class Journal:
         ids = sorted({op.ref.id for op in ops})
         attempts: dict[int, tuple[str, datetime | None, dict[str, Any] | None]] = {}
         paused: set[int] = set()  # attempts of rooms paused now: answers wait for resume
-        for i, state, deadline_at, live, paused_at in db.connection().execute(
-                BATCH_ATTEMPTS, {"ids": ids}):
+        for i, state, deadline_at, live, paused_at in hot_sql.batch_attempts(conn, ids):
             attempts[i] = (state, deadline_at, live)
             if paused_at is not None:
                 paused.add(i)
         early: dict[int, dict[str, Any]] = {}  # id(op) → the ack of a connect, login, start
-        refs = attempts_for_bearers(db.connection(), [op.digest for op in connecting])
+        refs = attempts_for_bearers(conn, [op.digest for op in connecting])
         connects = [(op.ref.id, str(op.value)) for op in ops if op.kind == "connect"]
         for connect_op in connecting:
             ref = refs.get(connect_op.digest)
@@ -219,19 +219,19 @@ class Journal:
             else:
                 early[id(connect_op)] = {"ok": True, "ref": ref}
                 connects.append((ref.id, connect_op.sid))
-        hot_sql.set_connected(db.connection(), connects, now)
+        hot_sql.set_connected(conn, connects, now)
         for login_op, outcome in zip(logins, admit_all(
-                db.connection(), [op.admission for op in logins], audit), strict=True):
+                conn, [op.admission for op in logins], audit), strict=True):
             early[id(login_op)] = ({"ok": True, "login": outcome} if isinstance(
                 outcome, LoginGranted) else {"ok": False, "error": outcome})
         starts = [op for op in ops if op.kind == "start"]
         for start_op, began in zip(starts, begin_all(
-                db.connection(), [_begin(op) for op in starts], audit), strict=True):
+                conn, [_begin(op) for op in starts], audit), strict=True):
             early[id(start_op)] = _start_ack(began)
             if isinstance(began, Started):  # answers after it in this batch apply
                 attempts[start_op.ref.id] = ("working", began.deadline_at,
                                              attempts[start_op.ref.id][2])
-        rows = _stored_answers(db, {(op.ref.id, op.q) for op in ops
+        rows = _stored_answers(conn, {(op.ref.id, op.q) for op in ops
                                     if op.kind in ("answer", "flag")})
         was = {key: row[0] for key, row in rows.items()}  # the choices before this batch
         changed: set[tuple[int, int]] = set()
@@ -271,14 +271,14 @@ class Journal:
                 changed.add(key)
             acks.append({"ok": True, "seq": op.seq})
         keys = sorted(changed)
-        _write_answers(db, [(key, rows[key]) for key in keys], now)
-        append_audit_batch(db, audit)
-        self._live_scores(db, touched, attempts, was, rows, keys)
+        _write_answers(conn, [(key, rows[key]) for key in keys], now)
+        append_audit_batch(conn, audit)
+        self._live_scores(conn, touched, attempts, was, rows, keys)
         answered = iter(acks)
         return [next(answered) if isinstance(op, JournalOp) else early[id(op)]
                 for op in all_ops]
 
-    def _live_scores(self, db: Session, touched: dict[int, AttemptRef],
+    def _live_scores(self, conn: Connection, touched: dict[int, AttemptRef],
                      attempts: dict[int, tuple[str, datetime | None, dict[str, Any] | None]],
                      was: dict[tuple[int, int], str | None],
                      rows: dict[tuple[int, int], list[Any]],
@@ -310,7 +310,7 @@ class Journal:
         updates: list[tuple[int, dict[str, Any]]] = []
         unscored = [i for i, ref in touched.items()
                     if not _scored(attempts[i][2], self.papers.get(ref.session_id))]
-        journal = hot_sql.choices_of(db.connection(), unscored)  # one query for all of them
+        journal = hot_sql.choices_of(conn, unscored)  # one query for all of them
         for attempt_id, ref in touched.items():
             opened = self.papers.get(ref.session_id)
             codes = opened.scheme.section_codes
@@ -327,35 +327,23 @@ class Journal:
                 sections = {c: stored["sections"][c] + d for c, d in zip(codes, delta, strict=True)}
                 payload = {"sections": sections, "total": sum(sections.values())}
             updates.append((attempt_id, payload))
-        hot_sql.set_live_scores(db.connection(), updates)
+        hot_sql.set_live_scores(conn, updates)
 
 
 CHOICE, ANSWER_SEQ, FLAGGED, FLAG_SEQ = range(4)
-ATTEMPT = cast(Table, Attempt.__table__)
-ANSWER = cast(Table, Answer.__table__)
-# The batch's statements, built once (building and caching a statement per batch costs more
-# than executing it); the hot writes are driver SQL (``exam_server.hot_sql``).
-SESSION = cast(Table, ExamSession.__table__)
-BATCH_ATTEMPTS = (select(ATTEMPT.c.id, ATTEMPT.c.state, ATTEMPT.c.deadline_at,
-                         ATTEMPT.c.live_score, SESSION.c.paused_at)
-                  .join_from(ATTEMPT, SESSION, ATTEMPT.c.session_id == SESSION.c.id)
-                  .where(ATTEMPT.c.id.in_(bindparam("ids", expanding=True)))
-                  .order_by(ATTEMPT.c.id).with_for_update(of=ATTEMPT, key_share=True))
-# FOR NO KEY UPDATE: the batch changes no key of an attempt, so inserting a row that refers to
-# one (an alert, an answer of another batch) need not wait for it, nor it for them.
 
 
-def _stored_answers(db: Session, keys: set[tuple[int, int]]
+def _stored_answers(conn: Connection, keys: set[tuple[int, int]]
                     ) -> dict[tuple[int, int], list[Any]]:
     """``[choice, answer_seq, flagged, flag_seq]`` of the stored rows among ``keys``."""
-    found = hot_sql.stored_answers(db.connection(), keys)
+    found = hot_sql.stored_answers(conn, keys)
     return {(i, q): [c, s, f, fs] for i, q, c, s, f, fs in found if (i, q) in keys}
 
 
-def _write_answers(db: Session, changed: list[tuple[tuple[int, int], list[Any]]],
+def _write_answers(conn: Connection, changed: list[tuple[tuple[int, int], list[Any]]],
                    now: datetime) -> None:
     """Insert or update the changed answer rows in one statement (the seq guard repeated)."""
-    hot_sql.upsert_answers(db.connection(), [
+    hot_sql.upsert_answers(conn, [
         (i, q, row[CHOICE], row[ANSWER_SEQ], bool(row[FLAGGED]), row[FLAG_SEQ])
         for (i, q), row in changed], now)
 
