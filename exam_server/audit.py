@@ -7,6 +7,7 @@ that row. ``docs/database.md`` specifies the hash so anyone can re-verify a dump
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -57,6 +58,7 @@ def row_hash(*, id: int, at: datetime, actor: str, action: str, subject: str,
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
+@functools.lru_cache(maxsize=4096)  # actors, actions and subjects repeat row after row
 def _json_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 

@@ -249,6 +249,7 @@ def insert_audit_rows(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     of ``details``) in one ``executemany``."""
     if rows:
         sql = hot_sql(conn)
+        times = {r["at"]: sql.time(r["at"]) for r in rows}  # the rows of a batch share one
         execute_many(conn, sql.audit_insert, [
-            (r["id"], sql.time(r["at"]), r["actor"], r["action"], r["subject"],
+            (r["id"], times[r["at"]], r["actor"], r["action"], r["subject"],
              r["details_json"], r["prev_hash"], r["hash"]) for r in rows])

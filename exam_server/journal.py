@@ -302,7 +302,7 @@ class Journal:
             if ref is None or after == before:
                 continue
             opened = self.papers.get(ref.session_id)
-            delta = deltas.setdefault(attempt_id, [0] * len(opened.scheme.section_codes))
+            delta = deltas.setdefault(attempt_id, [0] * len(opened.section_codes))
             new = opened.question_points(ref.participant, q, after)
             old = opened.question_points(ref.participant, q, before)
             for i, (n, o) in enumerate(zip(new, old, strict=True)):
@@ -313,7 +313,7 @@ class Journal:
         journal = hot_sql.choices_of(conn, unscored)  # one query for all of them
         for attempt_id, ref in touched.items():
             opened = self.papers.get(ref.session_id)
-            codes = opened.scheme.section_codes
+            codes = opened.section_codes
             stored = attempts[attempt_id][2]
             if stored is None or not _scored(stored, opened):
                 sections = dict.fromkeys(codes, 0)
@@ -350,8 +350,8 @@ def _write_answers(conn: Connection, changed: list[tuple[tuple[int, int], list[A
 
 def _scored(stored: dict[str, Any] | None, opened: OpenedSession) -> bool:
     """Whether a stored live score can be updated by deltas (it has the scheme's sections)."""
-    return stored is not None and set(stored.get("sections", {})) == set(
-        opened.scheme.section_codes)
+    sections = stored.get("sections") if stored is not None else None
+    return isinstance(sections, dict) and sections.keys() == set(opened.section_codes)
 
 
 def _begin(op: JournalOp) -> Begin:

@@ -8,6 +8,7 @@ fills itself lazily from the stored package and that key. Closing clears the key
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,12 @@ class OpenedSession:
     _points: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     _options: dict[tuple[str, str], tuple[str, list[dict[str, str]]]] = field(
         default_factory=dict)
+    _label_index: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def section_codes(self) -> tuple[str, ...]:
+        """The scheme's section codes in exam order (the order of every points tuple)."""
+        return self.scheme.section_codes
 
     def paper(self, participant: str) -> Paper:
         """The participant's paper; ``KeyError`` if they have none in this session."""
@@ -87,20 +94,23 @@ class OpenedSession:
         attempt's score is the sum of these over its questions (blank scores nothing).
         """
         if not label:
-            return (0,) * len(self.scheme.section_codes)
+            return (0,) * len(self.section_codes)
         if not self._points:
             self._points = self._all_points()
         paper = self.paper(participant)
         ref, order = paper.refs[no - 1], paper.option_orders[no - 1]
-        original = order[[o.label for o in self.content.items[ref].item.options].index(label)]
-        return self._points[(ref, original)]
+        index = self._label_index.get(ref)
+        if index is None:
+            index = self._label_index[ref] = {
+                o.label: i for i, o in enumerate(self.content.items[ref].item.options)}
+        return self._points[(ref, order[index[label]])]
 
     def _all_points(self) -> dict[tuple[str, str], tuple[int, ...]]:
         key = self.key
         rows, options = np.nonzero(key.allowed[:key.sentinel])
         points = item_points(key, rows.astype(np.int32).reshape(1, -1),
                              options.astype(np.int8).reshape(1, -1))[0]
-        width = len(self.scheme.section_codes)
+        width = len(self.section_codes)
         out: dict[tuple[str, str], tuple[int, ...]] = {}
         for row, option, value in zip(rows.tolist(), options.tolist(), points.tolist(),
                                       strict=True):
