@@ -13,6 +13,16 @@ in a throwaway instance (``bench/exam_load_setup.py``). After the server run the
 killed with SIGKILL and the database read back: every acked answer must be there with its
 last acked choice. Figures, ratios and the targets of issue 5 §8 are printed; ``--json FILE``
 also writes them. See ``docs/performance.md``.
+
+One run's p99 is noisy, so ``--rounds K`` (1..10, default 1) repeats the whole: each round
+runs the bare server, then the real server on a site prepared afresh for that round (a new
+instance, and with ``--db pg`` a new database, dropped after the round), so every server
+round starts from an untouched running session. With K > 1 a line per round is printed
+(p99 of each side and their ratio, when all had started, CPU per ack, lost), then the table,
+ratios and targets over the rounds pooled (``exam_load_report`` says how: percentiles of all
+rounds' latencies together, totals for counts and CPU, the worst round's start), and the
+median and range of the per-round p99 ratios. ``--json`` holds the pooled and the per-round
+figures. With ``--only``, the rounds run that side alone.
 """
 
 from __future__ import annotations
@@ -120,15 +130,25 @@ def _collect(queue: Any, kind: str, procs: int, workers: list[Any]) -> dict[int,
     return got
 
 
+def slim(raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` without each candidate's answers and paper labels, which only the journal check
+    reads: what is kept for :func:`summarise` stays small over many rounds."""
+    for proc in raw["clients"]:
+        for c in proc["candidates"]:
+            c.pop("sent", None)
+            c.pop("labels", None)
+    return raw
+
+
 def run_bare(credentials: list[tuple[str, str]], token: str, args: argparse.Namespace,
              folder: Path) -> dict[str, Any]:
-    """The ceiling: the same clients against the bare echo server."""
+    """The ceiling: the same clients against the bare echo server; the raw results."""
     server = start_bare(free_port(), folder)
     try:
         raw = measure(server, credentials, token, args.seconds, args.procs, folder)
     finally:
         stop(server)
-    return summarise("bare", raw, args.n, args.seconds)
+    return slim(raw)
 
 
 def prepare_site(args: argparse.Namespace, folder: Path) -> tuple[Instance, str | None]:
@@ -149,16 +169,38 @@ def prepare_site(args: argparse.Namespace, folder: Path) -> tuple[Instance, str 
 
 
 def measure_server(inst: Instance, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
-    """The real server: ``seleksi serve`` on the prepared instance; SIGKILL, then the journal."""
+    """The real server: ``seleksi serve`` on the prepared instance; SIGKILL, then the journal.
+    The raw results, with the journal check in ``raw["journal"]``."""
     server = start_seleksi(free_port(), inst.env, inst.folder)
     try:
         raw = measure(server, inst.credentials, inst.session_token, args.seconds, args.procs,
                       folder)
     finally:
         stop(server, signal.SIGKILL)  # an ack means committed: a kill must lose nothing
-    result = summarise("server", raw, args.n, args.seconds)
-    result["journal"] = check_journal(raw["clients"], inst.database_url)
-    return result
+    raw["journal"] = check_journal(raw["clients"], inst.database_url)
+    return slim(raw)
+
+
+def run_round(args: argparse.Namespace, folder: Path) -> dict[str, dict[str, Any]]:
+    """One round in ``folder``: a site prepared afresh (unless ``--only bare``), the bare run,
+    then the server run; the raw results by side."""
+    inst, pg_name = prepare_site(args, folder) if args.only != "bare" else (None, None)
+    raws: dict[str, dict[str, Any]] = {}
+    try:
+        credentials = inst.credentials if inst else [
+            (participant_number(i), "000000") for i in range(1, args.n + 1)]
+        token = inst.session_token if inst else "BENCH1"
+        if args.only in ("bare", "both"):
+            print(f"bare echo server: {args.n} candidates, {args.seconds} s ...", flush=True)
+            raws["bare"] = run_bare(credentials, token, args, folder)
+        if inst is not None:
+            print(f"seleksi serve ({args.db}): {args.n} candidates, {args.seconds} s ...",
+                  flush=True)
+            raws["server"] = measure_server(inst, args, folder)
+    finally:
+        if pg_name:
+            drop_pg_database(pg_name)
+    return raws
 
 
 def set_autogroup_nice(nice: int) -> None:
@@ -182,42 +224,44 @@ def main(argv: list[str] | None = None) -> int:
                         help="scheduler niceness of this run's autogroup (the benchmark, its "
                              "servers and clients), e.g. -10 (root): other work on the machine "
                              "then skews the figures less")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds of bare + server run, each server round on a fresh site; "
+                             "figures pooled over them (default 1, at most 10)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (instance, logs, client results)")
     args = parser.parse_args(argv)
-    if not 1 <= args.n <= 10_000 or not 1 <= args.seconds <= 600 or not 1 <= args.procs <= 8:
-        parser.error("--n 1..10000, --seconds 1..600, --procs 1..8")
+    if (not 1 <= args.n <= 10_000 or not 1 <= args.seconds <= 600 or not 1 <= args.procs <= 8
+            or not 1 <= args.rounds <= 10):
+        parser.error("--n 1..10000, --seconds 1..600, --procs 1..8, --rounds 1..10")
     if args.nice is not None:
         set_autogroup_nice(args.nice)
     folder = Path(tempfile.mkdtemp(prefix="seleksi-bench-"))
-    results: dict[str, dict[str, Any]] = {}
-    inst: Instance | None = None
-    pg_name: str | None = None
+    rounds: list[dict[str, dict[str, Any]]] = []
     try:
-        if args.only in ("server", "both"):
-            inst, pg_name = prepare_site(args, folder)
-        credentials = inst.credentials if inst else [
-            (participant_number(i), "000000") for i in range(1, args.n + 1)]
-        token = inst.session_token if inst else "BENCH1"
-        if args.only in ("bare", "both"):
-            print(f"bare echo server: {args.n} candidates, {args.seconds} s ...", flush=True)
-            results["bare"] = run_bare(credentials, token, args, folder)
-        if inst is not None:
-            print(f"seleksi serve ({args.db}): {args.n} candidates, {args.seconds} s ...",
-                  flush=True)
-            results["server"] = measure_server(inst, args, folder)
+        for i in range(1, args.rounds + 1):
+            where = folder
+            if args.rounds > 1:
+                print(f"round {i}/{args.rounds}:", flush=True)
+                where = folder / f"round-{i}"
+                where.mkdir()
+            rounds.append(run_round(args, where))
+            if where != folder and not args.keep:
+                shutil.rmtree(where, ignore_errors=True)
     finally:
-        if pg_name:
-            drop_pg_database(pg_name)
         if args.keep:
             print(f"work folder kept: {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
-    print_report(results, args.n, args.seconds, args.db)
+    per_round = [{side: summarise(side, [raw], args.n, args.seconds) for side, raw in r.items()}
+                 for r in rounds]
+    results = {side: summarise(side, [r[side] for r in rounds], args.n, args.seconds)
+               for side in rounds[0]}
+    print_report(results, args.n, args.seconds, args.db, per_round)
     if args.json:
         args.json.write_text(json.dumps({"n": args.n, "seconds": args.seconds, "db": args.db,
-                                         "results": results}, indent=2), encoding="utf-8")
+                                         "rounds": args.rounds, "results": results,
+                                         "per_round": per_round}, indent=2), encoding="utf-8")
     server = results.get("server")
     return 1 if server and server["journal"]["lost"] else 0
 

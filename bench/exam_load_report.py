@@ -4,20 +4,31 @@ Ack latency is measured in the client from emit to ack (``time.perf_counter``). 
 acked answers over the time from the moment answering began to the last ack, so a server that
 falls behind shows a lower figure than the offered N per second. Server CPU per ack is the
 server process's CPU time during the answering phase over the acks.
+
+Over several rounds (``--rounds K``) :func:`summarise` pools the rounds' raw results: ack
+p50/p99/max and the log-in and start medians are percentiles of all rounds' values together
+(not averages of per-round percentiles); counts (started, offered, acked, timeouts, refused,
+start errors), CPU seconds and phase times are totals; acks per second is the acks of all
+rounds over the sum of their answering spans, CPU per ack the answering CPU of all rounds over
+their acks; "all started after" is the worst round's (none if in some round not all N
+started); RSS is the largest. The journal checks are summed, with the first few lost answers.
 """
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
 import numpy as np
 from exam_load_setup import read_answers
 
 
-def summarise(name: str, raw: dict[str, Any], n: int, seconds: int) -> dict[str, Any]:
-    """One server's figures from the raw results of :func:`exam_load.measure`."""
-    candidates = [c for proc in raw["clients"] for c in proc["candidates"]]
-    tallies = [proc["tally"] for proc in raw["clients"]]
+def summarise(name: str, rounds: list[dict[str, Any]], n: int, seconds: int) -> dict[str, Any]:
+    """One server's figures from the raw results of :func:`exam_load.measure`, one per round
+    (pooled as the module says if more than one); with the pooled journal check when the raw
+    results carry one (``raw["journal"]``, from :func:`check_journal`)."""
+    candidates = [c for raw in rounds for proc in raw["clients"] for c in proc["candidates"]]
+    tallies = [proc["tally"] for raw in rounds for proc in raw["clients"]]
     started = [c["started_at"] for c in candidates if c["started_at"] is not None]
     errors: dict[str, int] = {}
     for c in candidates:
@@ -29,16 +40,18 @@ def summarise(name: str, raw: dict[str, Any], n: int, seconds: int) -> dict[str,
             refused[code] = refused.get(code, 0) + count
     latencies = np.array([x for t in tallies for x in t["latencies_ms"]], dtype=float)
     acked = sum(t["acked"] for t in tallies)
-    last_ack = max((t["last_ack"] for t in tallies if t["last_ack"]), default=None)
-    span = (last_ack - raw["answer_from"]) if last_ack else None
+    worst = [_all_started(raw, n) for raw in rounds]
+    span = sum(_answer_span(raw) for raw in rounds)
+    cpu_answer = sum(raw["cpu_answer_s"] for raw in rounds)
+    clients_cpu = sum(t["cpu_s"] for t in tallies)
 
     def pct(values: list[float] | np.ndarray, q: float) -> float | None:
         return float(np.percentile(values, q)) if len(values) else None
 
-    return {
+    result = {
         "name": name, "n": n, "seconds": seconds,
         "started": len(started), "start_errors": errors,
-        "all_started_s": max(started) if len(started) == n else None,
+        "all_started_s": None if None in worst else max(w for w in worst if w is not None),
         "last_started_s": max(started, default=None),
         "login_p50_s": pct([c["login_s"] for c in candidates if c["login_s"] is not None], 50),
         "start_p50_s": pct([c["start_s"] for c in candidates if c["start_s"] is not None], 50),
@@ -46,16 +59,42 @@ def summarise(name: str, raw: dict[str, Any], n: int, seconds: int) -> dict[str,
         "timeouts": sum(t["timeouts"] for t in tallies), "refused": refused,
         "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
         "max_ms": float(latencies.max()) if len(latencies) else None,
-        "acks_per_s": acked / span if span else None,
-        "cpu_start_s": raw["cpu_start_s"], "cpu_answer_s": raw["cpu_answer_s"],
-        "cpu_ms_per_ack": raw["cpu_answer_s"] * 1000 / acked if acked else None,
-        "clients_cpu_s": sum(t["cpu_s"] for t in tallies),
-        "others_cpu_s": raw["machine_busy_s"] - raw["cpu_answer_s"]
-        - sum(t["cpu_s"] for t in tallies),
-        "answer_phase_s": raw["answer_phase_s"],
-        "rss_started_mib": raw["rss_started_mib"], "rss_mib": raw["rss_mib"],
-        "peak_rss_mib": raw["peak_rss_mib"],
+        "acks_per_s": acked / span if acked else None,
+        "cpu_start_s": sum(raw["cpu_start_s"] for raw in rounds), "cpu_answer_s": cpu_answer,
+        "cpu_ms_per_ack": cpu_answer * 1000 / acked if acked else None,
+        "clients_cpu_s": clients_cpu,
+        "others_cpu_s": sum(raw["machine_busy_s"] for raw in rounds) - cpu_answer - clients_cpu,
+        "answer_phase_s": sum(raw["answer_phase_s"] for raw in rounds),
+        "rss_started_mib": max(raw["rss_started_mib"] for raw in rounds),
+        "rss_mib": max(raw["rss_mib"] for raw in rounds),
+        "peak_rss_mib": max(raw["peak_rss_mib"] for raw in rounds),
     }
+    if all("journal" in raw for raw in rounds):
+        result["journal"] = pool_journals([raw["journal"] for raw in rounds])
+    return result
+
+
+def _all_started(raw: dict[str, Any], n: int) -> float | None:
+    """When the last of one round's N candidates had started, or None if not all did."""
+    started = [c["started_at"] for proc in raw["clients"] for c in proc["candidates"]
+               if c["started_at"] is not None]
+    return max(started) if len(started) == n else None
+
+
+def _answer_span(raw: dict[str, Any]) -> float:
+    """One round's answering span: from the start of answering to the last ack (the whole
+    answering phase if nothing was acked, so such a round still counts its time)."""
+    last_ack = max((p["tally"]["last_ack"] for p in raw["clients"] if p["tally"]["last_ack"]),
+                   default=None)
+    return float(last_ack - raw["answer_from"] if last_ack else raw["answer_phase_s"])
+
+
+def pool_journals(journals: list[dict[str, Any]]) -> dict[str, Any]:
+    """Journal checks of several rounds as one: the counts summed, the first few examples."""
+    return {"questions_checked": sum(j["questions_checked"] for j in journals),
+            "acked_answers": sum(j["acked_answers"] for j in journals),
+            "lost": sum(j["lost"] for j in journals),
+            "examples": [e for j in journals for e in j["examples"]][:5]}
 
 
 def check_journal(clients: list[dict[str, Any]], database_url: str) -> dict[str, Any]:
@@ -131,38 +170,67 @@ def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float | None]:
     return {"p99": p99, "throughput": tput}
 
 
-def print_report(results: dict[str, dict[str, Any]], n: int, seconds: int, db: str) -> None:
-    """The side-by-side table, the ratios, the journal check and the targets."""
-    names = [k for k in ("bare", "server") if k in results]
+def print_rounds(per_round: list[dict[str, dict[str, Any]]]) -> None:
+    """One line per round: p99 of each side and their ratio, when all had started on the
+    server, CPU per ack of each side, lost answers (what a side did not run is left out)."""
+    for i, r in enumerate(per_round, 1):
+        server, ratio = r.get("server"), ratios(r)["p99"]
+        line = f"round {i}: p99 " + ", ".join(
+            f"{side} {_fmt(r[side]['p99_ms'], '.1f')} ms" for side in ("bare", "server")
+            if side in r)
+        line += f", ratio {ratio:.2f}" if ratio is not None else ""
+        if server:
+            line += f"; server all started {_fmt(server['all_started_s'], '.2f')} s"
+        line += "; CPU per ack " + ", ".join(
+            f"{side} {_fmt(r[side]['cpu_ms_per_ack'], '.3f')} ms" for side in ("server", "bare")
+            if side in r)
+        print(line + (f"; lost {server['journal']['lost']}" if server else ""))
+
+
+def print_report(results: dict[str, dict[str, Any]], n: int, seconds: int, db: str,
+                 per_round: list[dict[str, dict[str, Any]]] | None = None) -> None:
+    """The side-by-side table, the ratios, the journal check and the targets. With the
+    results of several rounds in ``per_round`` (``results`` then pooled over them): first a
+    line per round, and the spread of the per-round p99 ratios after the pooled ratios."""
+    k = len(per_round) if per_round else 1
+    names = [name for name in ("bare", "server") if name in results]
     print(f"\n== exam load: N = {n}, {seconds} s of one answer per candidate per second, "
-          f"server database {db}")
-    header = f"{'':32}" + "".join(f"{k:>14}" for k in names)
+          f"server database {db}" + (f", {k} rounds" if k > 1 else ""))
+    if per_round and k > 1:
+        print_rounds(per_round)
+        print(f"pooled over the {k} rounds:")
+    header = f"{'':32}" + "".join(f"{name:>14}" for name in names)
     print(header)
     for label, key, spec in ROWS:
-        print(f"{label:32}" + "".join(f"{_fmt(results[k][key], spec):>14}" for k in names))
-    for k in names:
-        if results[k]["start_errors"] or results[k]["refused"]:
-            print(f"{k}: start errors {results[k]['start_errors']}, "
-                  f"answers refused {results[k]['refused']}")
+        print(f"{label:32}" + "".join(f"{_fmt(results[nm][key], spec):>14}" for nm in names))
+    for name in names:
+        if results[name]["start_errors"] or results[name]["refused"]:
+            print(f"{name}: start errors {results[name]['start_errors']}, "
+                  f"answers refused {results[name]['refused']}")
     r = ratios(results)
     if r["p99"] is not None or r["throughput"] is not None:
-        print(f"ratios server/bare: p99 {_fmt(r['p99'], '.2f')}, "
+        print(f"ratios server/bare{' (pooled)' if k > 1 else ''}: p99 {_fmt(r['p99'], '.2f')}, "
               f"throughput {_fmt(r['throughput'], '.3f')}")
+    each = [x for x in (ratios(rr)["p99"] for rr in per_round or []) if x is not None]
+    if k > 1 and each:
+        print(f"p99 ratio per round: median {statistics.median(each):.2f}, "
+              f"range {min(each):.2f}-{max(each):.2f}")
     server = results.get("server")
     if server is None:
         return
     j = server["journal"]
     print(f"journal after SIGKILL: {j['acked_answers']} acked answers, "
           f"{j['questions_checked']} (candidate, question) last acks checked, "
-          f"{j['lost']} lost")
+          f"{j['lost']} lost" + (f" (all {k} rounds)" if k > 1 else ""))
     for line in j["examples"]:
         print(f"  lost: {line}")
     started = server["all_started_s"]
-    print("targets (issue 5 §8):")
-    print(f"  all {n} started within 5 s: {_fmt(started, '.2f')} s "
-          f"-> {'met' if started is not None and started <= 5 else 'NOT met'}")
-    all_acked = server["acked"] == server["offered"] == n * seconds
-    print(f"  every offered answer acked: {server['acked']}/{n * seconds} "
+    print("targets (issue 5 §8)" + (f", over the {k} rounds pooled:" if k > 1 else ":"))
+    print(f"  all {n} started within 5 s{' (worst round)' if k > 1 else ''}: "
+          f"{_fmt(started, '.2f')} s -> "
+          f"{'met' if started is not None and started <= 5 else 'NOT met'}")
+    all_acked = server["acked"] == server["offered"] == n * seconds * k
+    print(f"  every offered answer acked: {server['acked']}/{n * seconds * k} "
           f"-> {'met' if all_acked else 'NOT met'}")
     if r["p99"] is not None:
         print(f"  p99 <= 1.5 x bare p99: {r['p99']:.2f} x -> "
