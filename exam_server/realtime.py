@@ -13,6 +13,8 @@ from socketio import packet
 from werkzeug.routing import MapAdapter
 
 _TOKEN = secrets.token_hex(8)  # a placeholder no payload can contain by chance
+PACKET_JSON_OPTIONS: dict[str, Any] = {"separators": (",", ":")}
+"""The options python-socketio's ``Packet.encode`` passes to ``json.dumps``."""
 
 
 class JsonOnly(dict[str, Any]):
@@ -22,6 +24,10 @@ class JsonOnly(dict[str, Any]):
     otherwise walk it on every ``start`` to look for binary attachments. It must not be
     changed once sent: its JSON text is kept (:func:`dumps`) and sent again as it was.
     """
+
+    def packet_text(self) -> str:
+        """The JSON text a Socket.IO packet carries it as (:data:`PACKET_JSON_OPTIONS`)."""
+        return self.json_text(**PACKET_JSON_OPTIONS)
 
     def json_text(self, **options: Any) -> str:
         """``json.dumps(self, **options)``, encoded once per set of options."""
