@@ -7,8 +7,9 @@ its newest beat until now. That downtime is given to every working attempt whose
 had not passed at that beat; the others are finished from the journal at once. Then
 :meth:`Timer.run` ticks every second: finishes due attempts (deadline + grace passed), each
 exactly once (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, the write lock on SQLite, and a
-conditional update everywhere), beats every :data:`HEARTBEAT_EVERY`, refreshes this
-process's live connections and pushes ``time`` to them every :data:`TIME_PUSH_EVERY`, and
+conditional update everywhere), beats every :data:`HEARTBEAT_EVERY`, refreshes each live
+connection of this process every :data:`CONNECTIONS_EVERY` and pushes ``time`` to it every
+:data:`TIME_PUSH_EVERY` (each counted from when it was first seen: :class:`Turns`), and
 (``watch``) tells them of proctor actions (:mod:`exam_server.control_watch`). Nothing of a
 paused room is finished or credited downtime: its resume gives the whole pause back.
 """
@@ -56,6 +57,35 @@ class Recovery:
     finished: int
 
 
+class Turns:
+    """Whose turn it is, per tick, for work done every so many seconds per connection.
+
+    :meth:`see` (once a tick) notes the tick each live connection was first seen at and
+    forgets the gone ones; :meth:`due` gives the connections a whole number of periods past
+    that tick. A room's connections arrive over seconds, so their periodic work (the
+    connection heartbeat, the ``time`` push) is spread over the ticks as they arrived,
+    instead of falling on every connection in one tick.
+    """
+
+    def __init__(self) -> None:
+        self.tick = 0
+        self._first: dict[str, int] = {}  # sid -> the tick that first saw it
+
+    def see(self, live: Mapping[str, object]) -> None:
+        """Start a tick with ``live`` the connections now (sid keys)."""
+        self.tick += 1
+        for gone in [sid for sid in self._first if sid not in live]:
+            del self._first[gone]
+        for sid in live:
+            self._first.setdefault(sid, self.tick)
+
+    def due(self, every: float) -> list[str]:
+        """The connections whose turn it is at this tick, for work every ``every`` seconds."""
+        period = max(1, round(every / TICK))
+        return [sid for sid, first in self._first.items()
+                if self.tick > first and (self.tick - first) % period == 0]
+
+
 class Timer:
     """Heartbeat, recovery and auto-finish for one process (see the module docstring).
 
@@ -73,6 +103,7 @@ class Timer:
         self.published: Callable[[int, tuple[int, ...]], None] | None = None
         self.process_id = uuid.uuid4().hex
         self._next: dict[str, float] = {}
+        self.turns = Turns()
 
     def recover(self) -> Recovery:
         """Register this process's heartbeat and give back any outage (module docstring)."""
@@ -158,10 +189,16 @@ class Timer:
         return result
 
     def push_times(self) -> None:
-        """Send ``time`` to every live connection of this process."""
+        """Send ``time`` to the live connections whose turn it is (:class:`Turns`): each one
+        every :data:`TIME_PUSH_EVERY` seconds from when the timer first saw it. 1,000 pushes
+        sent at once held every answer of that moment behind them (~300 ms, the largest ack
+        delays of ``bench/exam_load.py`` at N = 1,000); spread so, they go out with the
+        connections' own arrival."""
         by_attempt: dict[int, list[str]] = {}
-        for sid, ref in list(self.connections.items()):
-            by_attempt.setdefault(ref.id, []).append(sid)
+        for sid in self.turns.due(TIME_PUSH_EVERY):
+            ref = self.connections.get(sid)
+            if ref is not None:
+                by_attempt.setdefault(ref.id, []).append(sid)
         if not by_attempt:
             return
         with reading(self.factory) as db:
@@ -186,12 +223,13 @@ class Timer:
 
     def tick(self) -> None:
         """One second's work (each part guarded, so one failure does not stop the rest)."""
+        self.turns.see(self.connections)
         jobs: list[tuple[str, float, Callable[[], object]]] = [
             ("finish", TICK, self.finish_due),
             ("heartbeat", HEARTBEAT_EVERY, self.beat),
-            ("connections", CONNECTIONS_EVERY, lambda: refresh_connections(
-                self.factory, list(self.connections), self.clock.now())),
-            ("time", TIME_PUSH_EVERY, self.push_times),
+            ("connections", TICK, lambda: refresh_connections(
+                self.factory, self.turns.due(CONNECTIONS_EVERY), self.clock.now())),
+            ("time", TICK, self.push_times),
         ]
         if self.watch is not None:
             jobs.append(("control", TICK, self.watch))

@@ -102,3 +102,61 @@ def test_downtime_is_credited_once_and_a_clean_stop_credits_nothing(
     assert third.recover().downtime_seconds == 0  # stopped cleanly: not an outage
     with in_process.prepared.factory() as db:
         assert db.get_one(Attempt, late_id).finish_reason == "deadline"
+
+
+def test_time_is_pushed_to_each_connection_every_30_s_from_when_it_was_first_seen(
+        in_process: InProcess) -> None:
+    """``time`` every 30 ticks per connection, counted from the tick that first saw it: the
+    pushes of connections that came at different moments go out at different ticks."""
+    a_number, b_number = in_process.prepared.numbers[:2]
+    timer = in_process.rt.timer
+
+    def tick() -> None:  # one second of the timer
+        in_process.clock.advance(1)
+        timer.tick()
+
+    a = in_process.candidate(a_number)
+    a_state = a.emit("start", {}, namespace="/exam", callback=True)
+    a.get_received("/exam")  # the start's own push
+    tick()  # first sees a
+    b = in_process.candidate(b_number)
+    b_state = b.emit("start", {}, namespace="/exam", callback=True)
+    b.get_received("/exam")
+    for _ in range(29):  # b first seen at the next tick; nobody's turn yet
+        tick()
+    assert events(a, "time") == [] and events(b, "time") == []  # noqa: PT018
+    tick()  # 30 s after a was first seen
+    [pushed] = events(a, "time")
+    assert pushed["deadline"] == a_state["deadline"]
+    assert abs(pushed["server_time"] - in_process.clock.now().timestamp() * 1000) < 5000
+    assert events(b, "time") == []
+    tick()  # 30 s after b
+    assert [p["deadline"] for p in events(b, "time")] == [b_state["deadline"]]
+    assert events(a, "time") == []
+    a.disconnect(namespace="/exam")
+    for _ in range(30):  # a's turn comes round again: it is gone, nothing is sent to it
+        tick()
+    assert [p["deadline"] for p in events(b, "time")] == [b_state["deadline"]]
+
+
+def test_each_live_connection_is_refreshed_every_10_s_from_when_it_was_first_seen(
+        in_process: InProcess) -> None:
+    number = in_process.prepared.numbers[0]
+    timer = in_process.rt.timer
+    client = in_process.candidate(number)
+    client.emit("start", {}, namespace="/exam", callback=True)
+
+    def connected_at() -> float:
+        with in_process.prepared.factory() as db:
+            at = db.scalars(select(Attempt.connected_at).join(Participant)
+                            .where(Participant.number == number)).one()
+        return at.timestamp()
+
+    at_connect = connected_at()
+    for _ in range(10):  # first seen at the first tick; its turn 10 ticks later
+        in_process.clock.advance(1)
+        timer.tick()
+    assert connected_at() == at_connect
+    in_process.clock.advance(1)
+    timer.tick()
+    assert abs(connected_at() - in_process.clock.now().timestamp()) < 1
