@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs the demo on the embedded SQLite database in ./demo:
+# Sets everything up, then runs the demo on the embedded SQLite database in ./instance
+# (seleksi demo's default; SELEKSI_INSTANCE chooses another folder):
 # a sampled bank, the example SKD exam, a sealed package of papers, and the web server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export SELEKSI_INSTANCE=${SELEKSI_INSTANCE:-$PWD/demo}
 exec .venv/bin/seleksi demo "$@"

@@ -21,8 +21,14 @@ from tests.protocol.helpers import SocketClient, free_port
 
 
 def test_demo_builds_everything_and_says_where(seleksi: Run, tmp_path: Path) -> None:
-    out = seleksi("demo", "--no-serve").stdout
+    # as the README's first command runs it: no SELEKSI_INSTANCE, so ./instance of the folder
+    env = {k: v for k, v in os.environ.items() if k not in ("SELEKSI_INSTANCE", "DATABASE_URL")}
+    done = subprocess.run([str(SELEKSI), "demo", "--no-serve"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
     instance = tmp_path / "instance"
+    assert "Candidate page: http://127.0.0.1:5000/ujian" in out  # the default address
     for line in ("question bank", "sealed package", "release key", "participants",
                  "credentials", "session token", "/ujian"):
         assert line in out
