@@ -60,7 +60,7 @@ def row_hash(*, id: int, at: datetime, actor: str, action: str, subject: str,
 
 @functools.lru_cache(maxsize=4096)  # actors, actions and subjects repeat row after row
 def _json_text(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)  # (each row's prev_hash is new: not cached)
 
 
 def hash_text(*, id: int, at: datetime, actor: str, action: str, subject: str,
@@ -77,7 +77,7 @@ def _hash_text(id: int, at: str, actor: str, action: str, subject: str, details_
                prev_hash: str) -> bytes:
     return (f'{{"action":{_json_text(action)},"actor":{_json_text(actor)},'
             f'"at":"{at}","details":{details_json},"id":{int(id)},'
-            f'"prev_hash":{_json_text(prev_hash)},"subject":{_json_text(subject)}}}'
+            f'"prev_hash":{json.dumps(prev_hash)},"subject":{_json_text(subject)}}}'
             ).encode()
 
 
@@ -115,19 +115,22 @@ def append_audit_batch(session: Session | Connection, entries: Sequence[AuditEnt
     (linking to the row before it) before the insert, so one statement writes them all.
     Returns ``(id, hash)`` per entry, in order.
     """
-    return [(row["id"], row["hash"]) for row in _append(session, entries)]
+    return [(row["id"], row["hash"]) for row in _append(_connection(session), entries)]
 
 
-def _append(session: Session | Connection, entries: Sequence[AuditEntry]
-            ) -> list[dict[str, Any]]:
+def _connection(session: Session | Connection) -> Connection:
+    """The caller's transaction's connection; a ``Session``'s pending ORM changes are
+    flushed first, as an ORM query would."""
+    if isinstance(session, Connection):
+        return session
+    session.flush()
+    return session.connection()
+
+
+def _append(conn: Connection, entries: Sequence[AuditEntry]) -> list[dict[str, Any]]:
     if not entries:
         return []
-    serialise(session, AUDIT_LOCK)
-    if isinstance(session, Session):
-        session.flush()  # the caller's pending ORM changes first, as an ORM query would
-        conn = session.connection()
-    else:
-        conn = session
+    serialise(conn, AUDIT_LOCK)
     found = fetch_all(conn, LAST_ROW)
     last = found[0] if found else None
     prev = last[1] if last is not None else GENESIS_HASH
@@ -161,7 +164,7 @@ def append_audit(session: Session, *, actor: str, action: str, subject: str,
     canonical JSON reads back, so the hash verifies after a round trip through the database.
     """
     # the row as stored; it is written with a Core insert, so the object is not in the session
-    [row] = _append(session, [AuditEntry(actor, action, subject, details)])
+    [row] = _append(_connection(session), [AuditEntry(actor, action, subject, details)])
     row["details"] = json.loads(row.pop("details_json"))
     return AuditLog(**row)
 

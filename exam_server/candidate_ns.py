@@ -110,8 +110,9 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         sid: str = request.sid  # type: ignore[attr-defined]
         return sid
 
-    def _ref(self, sid: str | None = None) -> AttemptRef | None:
-        return self.rt.connections.get(self._sid() if sid is None else sid)
+    def _ref(self, sid: str) -> AttemptRef | None:
+        """The attempt connection ``sid`` is bound to, or None."""
+        return self.rt.connections.get(sid)
 
     def on_connect(self, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -136,7 +137,7 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
             self.rt.events.publish(ref.session_id, (ref.id,))
 
     def on_start(self, data: Any = None) -> Ack:
-        ref = self._ref()
+        ref = self._ref(self._sid())
         if ref is None:
             return {"ok": False, "error": "bad_token"}
         now = self.rt.clock.now()
@@ -187,13 +188,13 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         return ack
 
     def on_finish(self, data: Any = None) -> Ack:
-        ref = self._ref()
+        ref = self._ref(self._sid())
         if ref is None:
             return {"ok": False, "error": "bad_token"}
         return self.rt.journal.submit(JournalOp("finish", ref))
 
     def on_integrity(self, data: Any = None) -> Ack:
-        ref = self._ref()
+        ref = self._ref(self._sid())
         if ref is None:
             return {"ok": False, "error": "bad_token"}
         if not isinstance(data, dict) or data.get("kind") not in INTEGRITY_KINDS:

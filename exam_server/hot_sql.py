@@ -22,11 +22,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+
+from exam_server.models import read_utc, to_utc
 
 _UPSERT_ANSWER = (
     "INSERT INTO answer (attempt_id, q, choice, answer_seq, flagged, flag_seq, updated_at) "
@@ -83,13 +85,11 @@ class HotSql:
         at = datetime.fromisoformat(value) if isinstance(value, str) else value  # SQLite: text
         if not isinstance(at, datetime):
             raise TypeError(f"a timestamp column gave {value!r}")
-        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+        return read_utc(at)
 
     def time(self, at: datetime) -> Any:
         """``at`` as the ``UTCDateTime`` column type binds it."""
-        if at.tzinfo is None:
-            raise ValueError(f"naive datetime {at.isoformat()} given to a UTC column")
-        at = at.astimezone(UTC)
+        at = to_utc(at)
         if self.postgresql:
             return at
         return (f"{at.year:04d}-{at.month:02d}-{at.day:02d} {at.hour:02d}:{at.minute:02d}:"

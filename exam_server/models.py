@@ -45,16 +45,25 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value.isoformat()} given to a UTC column: "
-                             "pass a timezone-aware datetime")
-        value = value.astimezone(UTC)
+        value = to_utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else read_utc(value)
+
+
+def to_utc(value: datetime) -> datetime:
+    """``value`` as a ``UTCDateTime`` column stores it: in UTC; a naive value is refused."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value.isoformat()} given to a UTC column: "
+                         "pass a timezone-aware datetime")
+    return value.astimezone(UTC)
+
+
+def read_utc(value: datetime) -> datetime:
+    """A ``UTCDateTime`` column's stored value as read: timezone-aware UTC (SQLite stores the
+    UTC wall time without a zone)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
