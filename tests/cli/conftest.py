@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -48,3 +52,60 @@ def write_roster(path: Path, count: int, session: str = "JKT1-S1") -> Path:
               for n in range(1, count + 1)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+@dataclass
+class Demo:
+    """A ``seleksi demo`` process serving on ``port``, started in ``work``."""
+
+    work: Path
+    port: int
+
+    @property
+    def instance(self) -> Path:
+        """``./instance`` of the folder it was started in (``seleksi demo``'s default)."""
+        return self.work / "instance"
+
+    @property
+    def log(self) -> Path:
+        return self.work / "demo.log"
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def printed(self, label: str) -> str:
+        """The first word after ``label`` on the line of the log that starts with it."""
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            if line.strip().startswith(label):
+                return line.strip()[len(label):].split()[0]
+        raise AssertionError(f"{label!r} not printed:\n{self.log.read_text()}")
+
+
+@contextmanager
+def running_demo(work: Path, *args: str) -> Iterator[Demo]:
+    """``seleksi demo --port P *args`` run in ``work`` as the README's first command runs it
+    (no ``SELEKSI_INSTANCE``: its instance is ``work/instance``), serving until the block
+    ends; then it must have stopped cleanly."""
+    from tests.protocol.helpers import free_port  # (helpers imports this module)
+
+    running = Demo(work, free_port())
+    env = {k: v for k, v in os.environ.items() if k not in ("SELEKSI_INSTANCE", "DATABASE_URL")}
+    with running.log.open("w") as out:
+        proc = subprocess.Popen([str(SELEKSI), "demo", "--port", str(running.port), *args],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
+                                cwd=work)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{running.base}/", timeout=2):  # noqa: S310
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert proc.poll() is None, running.log.read_text()
+        yield running
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert "stopped cleanly" in running.log.read_text()

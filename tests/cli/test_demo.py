@@ -10,14 +10,13 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.cli.conftest import SELEKSI, Run
-from tests.protocol.helpers import SocketClient, free_port
+from tests.cli.conftest import SELEKSI, Demo, Run, running_demo
+from tests.protocol.helpers import SocketClient
 
 
 def test_demo_builds_everything_and_says_where(seleksi: Run, tmp_path: Path) -> None:
@@ -83,54 +82,13 @@ def test_keys_never_reach_the_log_or_the_page(seleksi: Run, tmp_path: Path,
             assert key not in text
 
 
-@dataclass
-class Demo:
-    """A ``seleksi demo`` process serving on ``port``."""
-
-    instance: Path
-    port: int
-    log: Path
-    credentials: Path
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def printed(self, label: str) -> str:
-        """The first word after ``label`` on the line of the log that starts with it."""
-        for line in self.log.read_text(encoding="utf-8").splitlines():
-            if line.strip().startswith(label):
-                return line.strip()[len(label):].split()[0]
-        raise AssertionError(f"{label!r} not printed:\n{self.log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """``seleksi demo --participants 5 --simulate 3`` with fast simulated candidates."""
     work = tmp_path_factory.mktemp("demo")
-    running = Demo(work / "instance", free_port(), work / "demo.log", work / "cards.csv")
-    env = {**os.environ, "SELEKSI_INSTANCE": str(running.instance)}
-    env.pop("DATABASE_URL", None)
-    with running.log.open("w") as out:
-        proc = subprocess.Popen([str(SELEKSI), "demo", "--port", str(running.port),
-                                 "--participants", "5", "--simulate", "3",
-                                 "--simulate-pace", "0.3", "--credentials", running.credentials],
-                                env=env, stdout=out, stderr=subprocess.STDOUT, text=True,
-                                cwd=work)
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                with urllib.request.urlopen(f"{running.base}/", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                time.sleep(0.3)
-        assert proc.poll() is None, running.log.read_text()
+    with running_demo(work, "--participants", "5", "--simulate", "3", "--simulate-pace", "0.3",
+                      "--credentials", str(work / "cards.csv")) as running:
         yield running
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    assert "stopped cleanly" in running.log.read_text()
 
 
 def test_demo_serves_the_instance_page(demo: Demo) -> None:
@@ -145,7 +103,7 @@ def test_demo_serves_the_instance_page(demo: Demo) -> None:
 
 
 def test_a_candidate_sits_the_demo_exam_with_printed_credentials(demo: Demo) -> None:
-    with demo.credentials.open(encoding="utf-8", newline="") as f:
+    with (demo.work / "cards.csv").open(encoding="utf-8", newline="") as f:
         cards = list(csv.DictReader(f))
     assert len(cards) == 8
     assert {c["session"] for c in cards} == {"JKT1-S1"}
