@@ -54,7 +54,7 @@ def create_app(plan: dict[str, Any]) -> tuple[Any, Any, Any]:
     def login() -> Any:
         body = request.get_json(silent=True) or {}
         participant = body.get("participant")
-        if participant not in rows:
+        if not isinstance(participant, str) or participant not in rows:
             return jsonify({"error": "bad_login"}), 403
         token = secrets.token_urlsafe(32)
         tokens[token] = participant
@@ -65,13 +65,13 @@ def create_app(plan: dict[str, Any]) -> tuple[Any, Any, Any]:
             token = auth.get("token") if isinstance(auth, dict) else None
             if token not in tokens:
                 raise ConnectionRefusedError("bad_token")
-            sids[request.sid] = tokens[token]
+            sids[request.sid] = tokens[token]  # type: ignore[attr-defined]
 
         def on_start(self, data: Any = None) -> dict[str, Any]:
             return {"ok": True, "paper": paper, "answers": {}, "flags": []}
 
         def on_answer(self, data: Any = None) -> dict[str, Any]:
-            participant = sids.get(request.sid)
+            participant = sids.get(request.sid)  # type: ignore[attr-defined]
             seq = data.get("seq") if isinstance(data, dict) else None
             if participant is None or not isinstance(seq, int) or not 1 <= seq <= len(
                     states[participant]):

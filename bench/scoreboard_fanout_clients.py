@@ -114,9 +114,11 @@ class Watching:
         """(participant index, how many of its planned answers the row reflects)."""
         out = []
         for row in rows if isinstance(rows, list) else ():
-            p = self.index.get(row.get("participant")) if isinstance(row, dict) else None
-            total = row.get("total") if p is not None else None
-            if isinstance(total, int):
+            if not isinstance(row, dict) or not isinstance(row.get("participant"), str):
+                continue
+            p = self.index.get(row["participant"])
+            total = row.get("total")
+            if p is not None and isinstance(total, int):
                 out.append((p, bisect.bisect_right(self.totals[p], total)))
         return out
 
