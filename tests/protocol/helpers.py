@@ -251,3 +251,14 @@ def logged_in(server: Server, prepared: Prepared, number: str) -> Candidate:
     r = server.login(number, prepared.pins[number], prepared.token())
     assert r.status_code == 200, r.text
     return Candidate(server, r.json()["token"])
+
+
+def wait_until(check: Any, seconds: float = 10.0) -> Any:
+    """``check()`` once it is truthy (polled every 0.1 s), else fail."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not within {seconds} s: {check()!r}")

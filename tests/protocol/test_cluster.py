@@ -14,7 +14,6 @@ import subprocess
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
@@ -39,21 +38,11 @@ from tests.protocol.helpers import (
     Candidate,
     Prepared,
     logged_in,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.pg, pytest.mark.redis]
 PASSWORD = "rahasia-pengawas-1"  # noqa: S105 - a test account's password
-
-
-def wait_until(check: Any, seconds: float = 10.0) -> Any:
-    """``check()`` once it is truthy (polled every 0.1 s), else fail."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"not within {seconds} s: {check()!r}")
 
 
 def test_two_processes_one_room(cluster: Cluster, cluster_db: Prepared) -> None:

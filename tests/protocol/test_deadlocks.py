@@ -22,8 +22,7 @@ from exam_server.attempts import refresh_connections
 from exam_server.audit import AUDIT_LOCK
 from exam_server.db import lock_key, make_engine
 from exam_server.models import Answer, Attempt, Participant
-from tests.protocol.helpers import Candidate, Prepared, Server, logged_in
-from tests.protocol.test_cluster import wait_until
+from tests.protocol.helpers import Candidate, Prepared, Server, logged_in, wait_until
 
 pytestmark = pytest.mark.pg
 

@@ -41,8 +41,15 @@ from tests.protocol.cluster import (
     Watcher,
     console_cookie,
 )
-from tests.protocol.helpers import Candidate, Prepared, Sealed, Server, logged_in, prepare
-from tests.protocol.test_cluster import wait_until
+from tests.protocol.helpers import (
+    Candidate,
+    Prepared,
+    Sealed,
+    Server,
+    logged_in,
+    prepare,
+    wait_until,
+)
 
 PASSWORD = "rahasia-pengawas-1"  # noqa: S105 - a test account's password
 

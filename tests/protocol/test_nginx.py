@@ -25,8 +25,7 @@ from sqlalchemy import select, update
 
 from exam_server.models import Answer, Attempt, AuditLog, Participant, utcnow
 from tests.protocol.cluster import Cluster, Nginx, StreamingCandidate
-from tests.protocol.helpers import Prepared
-from tests.protocol.test_cluster import wait_until
+from tests.protocol.helpers import Prepared, wait_until
 
 pytestmark = [pytest.mark.pg, pytest.mark.redis]
 ANSWERS = 40
