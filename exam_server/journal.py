@@ -115,6 +115,7 @@ class Journal:
         self._writer: gevent.Greenlet[Any, Any] | None = None
         self.batches = 0
         self.applied = 0
+        self.failing = 0  # batches refused in a row (storage_unavailable) until one commits
 
     def submit(self, op: Op) -> dict[str, Any]:
         """Queue ``op`` and wait until its batch is committed; its ack (a ``start``'s ack
@@ -187,14 +188,29 @@ class Journal:
                     log.warning("answer journal: batch of %d aborted by the database "
                                 "(%s), applying it again", len(ops), exc)
                     continue
-                log.exception("answer journal: commit of %d operations failed", len(ops))
+                self._failed(len(ops), exc)
                 acks = [{"ok": False, "error": "storage_unavailable"}] * len(ops)
             else:
                 self.batches += 1
                 self.applied += len(ops)
+                if self.failing:
+                    log.warning("answer journal: committing again after %d refused batches",
+                                self.failing)
+                    self.failing = 0
             break
         for op, ack in zip(ops, acks, strict=True):
             op.done.set(ack)
+
+    def _failed(self, count: int, exc: Exception) -> None:
+        """Log a refused batch: the first of an outage with its traceback, the next ones
+        in a line each (a database that is down would otherwise fill the log)."""
+        self.failing += 1
+        if self.failing == 1:
+            log.exception("answer journal: commit of %d operations failed", count)
+        else:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            log.error("answer journal: commit of %d operations failed again (%d in a row): "
+                      "%s: %s", count, self.failing, type(exc).__name__, reason)
 
     def _apply(self, conn: Connection, all_ops: list[Op], now: datetime
                ) -> list[dict[str, Any]]:

@@ -21,6 +21,7 @@ The first three are marked ``pg`` (the first two also ``redis``).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 import time
@@ -127,6 +128,14 @@ def test_a_postgresql_restart_loses_no_acked_answer(sealed: Sealed, own_postgres
                 {"ok": True, "seq": 1}
         for c in candidates.values():
             c.close()
+        # each worker's journal logs the outage's first refused batch with its traceback,
+        # later ones in a line each, and says when it commits again
+        log = cluster.log.read_text(encoding="utf-8").splitlines()
+        first = [x for x in log
+                 if re.fullmatch(r"answer journal: commit of \d+ operations failed", x)]
+        assert len(first) <= len(cluster.nodes), first
+        assert sum(x.startswith("answer journal: committing again after ") for x in log) == \
+            len(first)
     finally:
         Candidate.close_all()
         cluster.stop()
