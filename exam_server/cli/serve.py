@@ -27,7 +27,8 @@ def group(host: str, port: int, workers: int) -> None:
         sys.exit(serve_workers(host, port, workers))
     from gevent import monkey
 
-    monkey.patch_all()
+    monkey.patch_all()  # the console script (exam_server.launch) did it first; this is for
+    # callers of exam_server.cli.main itself
     serve(host, port)
 
 

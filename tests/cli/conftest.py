@@ -108,4 +108,6 @@ def running_demo(work: Path, *args: str) -> Iterator[Demo]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    assert "stopped cleanly" in running.log.read_text()
+    log = running.log.read_text()
+    assert "stopped cleanly" in log
+    assert "MonkeyPatchWarning" not in log  # gevent patched before anything imported ssl

@@ -1,0 +1,39 @@
+"""The ``seleksi`` console script: gevent's monkey patching comes first for a serving command.
+
+``seleksi serve`` (one process) and ``seleksi demo`` (unless ``--no-serve``) run on gevent,
+which must patch the standard library (sockets, ``ssl``, threads) before anything imports
+it; the command line's own imports (click, cryptography, SQLAlchemy …) import ``ssl``, so
+patching inside the command came too late (gevent's ``MonkeyPatchWarning``: "Monkey-patching
+ssl after ssl has already been imported may lead to errors"). Here it happens before them.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def serves_on_gevent(args: list[str]) -> bool:
+    """Whether the command line ``args`` (without the program) serves in this process."""
+    if not args or {"-h", "--help"} & set(args):
+        return False
+    if args[0] == "demo":
+        return "--no-serve" not in args
+    if args[0] != "serve":
+        return False
+    for i, arg in enumerate(args):  # --workers N > 1: this process only supervises
+        if arg.startswith("--workers="):
+            return arg.split("=", 1)[1] == "1"
+        if arg == "--workers" and i + 1 < len(args):
+            return args[i + 1] == "1"
+    return True
+
+
+def run() -> None:
+    """The console script's entry point."""
+    if serves_on_gevent(sys.argv[1:]):
+        from gevent import monkey
+
+        monkey.patch_all()
+    from exam_server.cli import main
+
+    main()
