@@ -120,17 +120,20 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
             raise ConnectionRefusedError("bad_token")
         sid = self._sid()
         # the bearer's attempt found and the connection recorded in the journal's group commit
-        ack = self.rt.journal.submit(ConnectOp(bearer_digest(token), sid))
+        digest = bearer_digest(token)
+        ack = self.rt.journal.submit(ConnectOp(digest, sid))
         if not ack.get("ok"):
             raise ConnectionRefusedError(ack["error"])  # bad_token, storage_unavailable
         ref: AttemptRef = ack["ref"]
         join_room(room(ref.id))
         self.rt.connections[sid] = ref
+        self.rt.bearers[sid] = digest  # a proctor's reset revokes it: see ControlWatch
         self.rt.events.publish(ref.session_id, (ref.id,))
 
     def on_disconnect(self, reason: Any = None) -> None:
         sid = self._sid()
         self.limit.forget(sid)
+        self.rt.bearers.pop(sid, None)
         ref = self.rt.connections.pop(sid, None)
         if ref is not None:
             mark_disconnected(self.rt.factory, ref.id, sid, self.rt.clock.now())

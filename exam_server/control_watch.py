@@ -12,6 +12,10 @@ pushes each connection its state on ``/exam``:
   longer is,
 - ``time {"deadline", "server_time"}`` otherwise (an extension moved the deadline).
 
+A connection whose bearer is no longer its attempt's (a proctor reset the login, so that
+the candidate can log in at another workstation) is disconnected: a bearer that can no
+longer connect must not keep a live connection either.
+
 When a session is closed, its papers leave this process's memory. A session seen for the
 first time is only remembered, unless it is paused then (the pause may have come between a
 ``start`` and this first look): its connections are then told ``paused`` (again).
@@ -19,7 +23,7 @@ first time is only remembered, unless it is paused then (the pause may have come
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,9 +51,13 @@ class ControlWatch:
     """Per process: push proctor changes to local connections (module docstring)."""
 
     def __init__(self, factory: sessionmaker[Session], papers: PaperCache, clock: Clock, *,
-                 emit: Emit, connections: Mapping[str, AttemptRef]) -> None:
+                 emit: Emit, connections: Mapping[str, AttemptRef],
+                 bearers: Mapping[str, str] | None = None,
+                 drop: Callable[[str], None] | None = None) -> None:
         self.factory, self.papers, self.clock = factory, papers, clock
         self.emit, self.connections = emit, connections
+        self.bearers: Mapping[str, str] = {} if bearers is None else bearers
+        self.drop = drop
         self.seen: dict[int, SeenControl] = {}
 
     def check(self) -> int:
@@ -77,7 +85,8 @@ class ControlWatch:
             if ids:
                 attempts = {row[0]: tuple(row) for row in db.execute(
                     select(Attempt.id, Attempt.state, Attempt.deadline_at, Attempt.result,
-                           Attempt.finish_reason).where(Attempt.id.in_(ids)))}
+                           Attempt.finish_reason, Attempt.bearer_sha256)
+                    .where(Attempt.id.in_(ids)))}
         sent = 0
         now = self.clock.now()
         for session_id, paused_at, state, was_paused in changed:
@@ -85,7 +94,8 @@ class ControlWatch:
                 row = attempts.get(attempt_id)
                 if row is None:
                     continue
-                event = _push(row, paused_at, was_paused, now)
+                sids = self._revoked_dropped(sids, row[-1])
+                event = _push(row[:-1], paused_at, was_paused, now)
                 if event is not None:
                     for sid in sids:
                         self.emit(event[0], event[1], sid)
@@ -93,6 +103,20 @@ class ControlWatch:
             if state in ("closed", "published"):
                 self.papers.forget(session_id)
         return sent
+
+
+    def _revoked_dropped(self, sids: list[str], bearer: str | None) -> list[str]:
+        """``sids`` still holding their attempt's bearer; the others are disconnected."""
+        if self.drop is None:
+            return sids
+        kept = []
+        for sid in sids:
+            known = self.bearers.get(sid)
+            if known is not None and known != bearer:
+                self.drop(sid)
+            else:
+                kept.append(sid)
+        return kept
 
 
 def _push(row: tuple[Any, ...], paused_at: datetime | None, was_paused: bool,

@@ -41,6 +41,11 @@ def emit(event: str, payload: dict[str, Any], to: str) -> None:
     socketio.emit(event, payload, to=to, namespace=NAMESPACE)
 
 
+def drop(sid: str) -> None:
+    """Disconnect this process's connection ``sid`` from ``/exam`` (from any greenlet)."""
+    socketio.server.disconnect(sid, namespace=NAMESPACE)
+
+
 @dataclass
 class ExamRuntime:
     """Everything the candidate protocol needs in one process."""
@@ -52,6 +57,7 @@ class ExamRuntime:
     timer: Timer
     keys_folder: Path
     connections: dict[str, AttemptRef] = field(default_factory=dict)
+    bearers: dict[str, str] = field(default_factory=dict)  # sid: the digest it connected with
     background: list[gevent.Greenlet[Any, Any]] = field(default_factory=list)
     events: Events = field(default_factory=Events)
     # Work a serving process starts besides the timer (the console's pushers, the log).
@@ -77,15 +83,17 @@ def make_runtime(app: Flask, factory: sessionmaker[Session]) -> ExamRuntime:
                     or clock_from_env(reference=lambda: database_now(factory)))
     papers = PaperCache(factory, _public_key_loader(app.config.get("SELEKSI_PUBLIC_KEY")))
     connections: dict[str, AttemptRef] = {}
+    bearers: dict[str, str] = {}
     instance = (app.config.get("SELEKSI_INSTANCE_NAME")
                 or os.environ.get("SELEKSI_INSTANCE_NAME") or "default")
-    watch = ControlWatch(factory, papers, clock, emit=emit, connections=connections)
+    watch = ControlWatch(factory, papers, clock, emit=emit, connections=connections,
+                         bearers=bearers, drop=drop)
     timer = Timer(factory, papers, clock, instance=instance, emit=emit, connections=connections,
                   watch=watch.check)
     rt = ExamRuntime(factory=factory, clock=clock, papers=papers,
                      journal=Journal(factory, papers, clock), timer=timer,
                      keys_folder=Path(app.config.get("SELEKSI_KEYS") or keys_path()),
-                     connections=connections)
+                     connections=connections, bearers=bearers)
     rt.journal.on_finished = rt.on_finished
     timer.published = rt.events.publish
     return rt

@@ -202,5 +202,9 @@ def reset_login(factory: sessionmaker[Session], number: str, *, actor: str,
         p = find_participant(db, number, exam_id)
         db.execute(update(Attempt).where(Attempt.participant_id == p.id)
                    .values(bearer_sha256=None, connected_sid=None, connected_at=None))
+        # every serving process looks at the version and drops the revoked bearer's connection
+        db.execute(update(ExamSession).where(ExamSession.id.in_(
+            select(Attempt.session_id).where(Attempt.participant_id == p.id)))
+            .values(control_version=ExamSession.control_version + 1))
         append_audit(db, actor=actor, action="participant.reset_login",
                      subject=f"{p.exam_id}/{p.number}", details=_why({}, reason))

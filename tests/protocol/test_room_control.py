@@ -190,7 +190,8 @@ def test_finish_one_then_close_and_publish_the_session(in_process: InProcess) ->
         session = db.scalars(select(ExamSession)).one()
         assert (session.state, session.session_key, session.token_secret) == (
             "closed", None, None)
-    assert _attempt(ip, three).bearer_sha256 is None  # never started: its login ends
+    assert _attempt(ip, three).bearer_sha256 is None  # never started: its login ends,
+    assert not c.is_connected(namespace="/exam")  # and its connection with it
     assert ip.login(three, token="ABCDEF").get_json()["error"] == "session_not_running"
     with pytest.raises(SessionStateError, match="closed"):
         pause_session(ip.rt.factory, SESSION, actor="pengawas", reason=WHY, now=ip.clock.now())
@@ -204,7 +205,7 @@ def test_finish_one_then_close_and_publish_the_session(in_process: InProcess) ->
         actions = db.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
     assert actions[-3:] == ["finish", "session.close", "session.publish"]
     assert "attempt.finish_by_proctor" in actions
-    for client in (a, b, c):
+    for client in (a, b):
         client.disconnect(namespace="/exam")
 
 
