@@ -60,7 +60,7 @@ def row_hash(*, id: int, at: datetime, actor: str, action: str, subject: str,
 
 @functools.lru_cache(maxsize=4096)  # actors, actions and subjects repeat row after row
 def _json_text(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # (each row's prev_hash is new: not cached)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def hash_text(*, id: int, at: datetime, actor: str, action: str, subject: str,
@@ -77,7 +77,8 @@ def _hash_text(id: int, at: str, actor: str, action: str, subject: str, details_
                prev_hash: str) -> bytes:
     return (f'{{"action":{_json_text(action)},"actor":{_json_text(actor)},'
             f'"at":"{at}","details":{details_json},"id":{int(id)},'
-            f'"prev_hash":{json.dumps(prev_hash)},"subject":{_json_text(subject)}}}'
+            f'"prev_hash":{json.dumps(prev_hash, ensure_ascii=False)},'  # new each row: not cached
+            f'"subject":{_json_text(subject)}}}'
             ).encode()
 
 

@@ -114,7 +114,7 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         """The attempt connection ``sid`` is bound to, or None."""
         return self.rt.connections.get(sid)
 
-    def on_connect(self, auth: Any = None) -> None:
+    def on_connect(self, auth: Any = None) -> bool | None:
         token = auth.get("token") if isinstance(auth, dict) else None
         if not isinstance(token, str) or not token:
             raise ConnectionRefusedError("bad_token")
@@ -125,10 +125,17 @@ class ExamNamespace(Namespace):  # type: ignore[misc]
         if not ack.get("ok"):
             raise ConnectionRefusedError(ack["error"])  # bad_token, storage_unavailable
         ref: AttemptRef = ack["ref"]
+        if self.socketio.server.get_environ(sid, namespace=NAMESPACE) is None:
+            # the client left while the journal recorded it: python-socketio calls no
+            # disconnect handler for a connection still connecting, so do its work here (a
+            # connection kept would keep the attempt "live" and refuse its next log-in)
+            mark_disconnected(self.rt.factory, ref.id, sid, self.rt.clock.now())
+            return False
         join_room(room(ref.id))
         self.rt.connections[sid] = ref
         self.rt.bearers[sid] = digest  # a proctor's reset revokes it: see ControlWatch
         self.rt.events.publish(ref.session_id, (ref.id,))
+        return None
 
     def on_disconnect(self, reason: Any = None) -> None:
         sid = self._sid()

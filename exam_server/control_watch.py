@@ -13,8 +13,11 @@ pushes each connection its state on ``/exam``:
 - ``time {"deadline", "server_time"}`` otherwise (an extension moved the deadline).
 
 A connection whose bearer is no longer its attempt's (a proctor reset the login, so that
-the candidate can log in at another workstation) is disconnected: a bearer that can no
-longer connect must not keep a live connection either.
+the candidate can log in at another workstation, or closed the session before its candidate
+started) is disconnected: a bearer that can no longer connect must not keep a live connection
+either. Each connection's bearer is checked at the first look after it connected (whatever
+the version says: a reset may have come between its connect and that look) and again
+whenever its session's version moves.
 
 When a session is closed, its papers leave this process's memory. A session seen for the
 first time is only remembered, unless it is paused then (the pause may have come between a
@@ -23,6 +26,7 @@ first time is only remembered, unless it is paused then (the pause may have come
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +41,8 @@ from exam_server.db import reading
 from exam_server.models import Attempt, ExamSession
 from exam_server.session_papers import PaperCache
 from exam_server.timer import Emit
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -59,14 +65,18 @@ class ControlWatch:
         self.bearers: Mapping[str, str] = {} if bearers is None else bearers
         self.drop = drop
         self.seen: dict[int, SeenControl] = {}
+        self.checked: set[str] = set()  # connections whose bearer was checked once
 
     def check(self) -> int:
         """Look once; how many pushes were sent."""
+        live = dict(self.connections)
         by_session: dict[int, dict[int, list[str]]] = {}
-        for sid, ref in list(self.connections.items()):
+        for sid, ref in live.items():
             by_session.setdefault(ref.session_id, {}).setdefault(ref.id, []).append(sid)
         if not by_session:
             return 0
+        self.checked &= live.keys()
+        fresh = [sid for sid in live if sid not in self.checked]  # bearers not yet checked
         with reading(self.factory) as db:
             rows = db.execute(select(ExamSession.id, ExamSession.control_version,
                                      ExamSession.paused_at, ExamSession.state)
@@ -80,13 +90,22 @@ class ControlWatch:
                 if before is None or before.version != version:
                     changed.append((session_id, paused_at, state,
                                     before is not None and before.paused))
+            ids = {i for session_id, *_ in changed for i in by_session[session_id]}
+            ids.update(live[sid].id for sid in fresh)
             attempts: dict[int, tuple[Any, ...]] = {}
-            ids = [i for session_id, *_ in changed for i in by_session[session_id]]
+            bearer_of: dict[int, str | None] = {}
             if ids:
-                attempts = {row[0]: tuple(row) for row in db.execute(
-                    select(Attempt.id, Attempt.state, Attempt.deadline_at, Attempt.result,
-                           Attempt.finish_reason, Attempt.bearer_sha256)
-                    .where(Attempt.id.in_(ids)))}
+                for i, *state_row, bearer in db.execute(
+                        select(Attempt.id, Attempt.state, Attempt.deadline_at, Attempt.result,
+                               Attempt.finish_reason, Attempt.bearer_sha256)
+                        .where(Attempt.id.in_(sorted(ids)))):
+                    attempts[i] = (i, *state_row)
+                    bearer_of[i] = bearer
+        suspects = fresh + [sid for session_id, *_ in changed
+                            for sids in by_session[session_id].values() for sid in sids]
+        dropped = {sid for sid in suspects
+                   if live[sid].id in bearer_of and self._dropped(sid, bearer_of[live[sid].id])}
+        self.checked.update(sid for sid in fresh if sid not in dropped)
         sent = 0
         now = self.clock.now()
         for session_id, paused_at, state, was_paused in changed:
@@ -94,29 +113,26 @@ class ControlWatch:
                 row = attempts.get(attempt_id)
                 if row is None:
                     continue
-                sids = self._revoked_dropped(sids, row[-1])
-                event = _push(row[:-1], paused_at, was_paused, now)
+                event = _push(row, paused_at, was_paused, now)
                 if event is not None:
                     for sid in sids:
-                        self.emit(event[0], event[1], sid)
-                        sent += 1
+                        if sid not in dropped:
+                            self.emit(event[0], event[1], sid)
+                            sent += 1
             if state in ("closed", "published"):
                 self.papers.forget(session_id)
         return sent
 
-
-    def _revoked_dropped(self, sids: list[str], bearer: str | None) -> list[str]:
-        """``sids`` still holding their attempt's bearer; the others are disconnected."""
-        if self.drop is None:
-            return sids
-        kept = []
-        for sid in sids:
-            known = self.bearers.get(sid)
-            if known is not None and known != bearer:
-                self.drop(sid)
-            else:
-                kept.append(sid)
-        return kept
+    def _dropped(self, sid: str, bearer: str | None) -> bool:
+        """Disconnect ``sid`` if the bearer it connected with is no longer its attempt's."""
+        known = self.bearers.get(sid)
+        if self.drop is None or known is None or known == bearer:
+            return False
+        try:
+            self.drop(sid)
+        except Exception:  # its disconnect handler's write failed: the rest must still run
+            log.exception("control watch: disconnecting %s (revoked bearer) failed", sid)
+        return True
 
 
 def _push(row: tuple[Any, ...], paused_at: datetime | None, was_paused: bool,

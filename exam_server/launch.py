@@ -17,15 +17,20 @@ def serves_on_gevent(args: list[str]) -> bool:
     if not args or {"-h", "--help"} & set(args):
         return False
     if args[0] == "demo":
-        return "--no-serve" not in args
+        serving = [a for a in args if a in ("--serve", "--no-serve")]
+        return not serving or serving[-1] == "--serve"
     if args[0] != "serve":
         return False
-    for i, arg in enumerate(args):  # --workers N > 1: this process only supervises
+    workers = "1"
+    for i, arg in enumerate(args):  # the last --workers counts, as for click
         if arg.startswith("--workers="):
-            return arg.split("=", 1)[1] == "1"
-        if arg == "--workers" and i + 1 < len(args):
-            return args[i + 1] == "1"
-    return True
+            workers = arg.split("=", 1)[1]
+        elif arg == "--workers" and i + 1 < len(args):
+            workers = args[i + 1]
+    try:
+        return int(workers) == 1  # --workers N > 1: this process only supervises
+    except ValueError:
+        return False  # click refuses it
 
 
 def run() -> None:

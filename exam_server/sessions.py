@@ -200,11 +200,12 @@ def reset_login(factory: sessionmaker[Session], number: str, *, actor: str,
     so the candidate can log in again at another workstation."""
     with transaction(factory) as db:
         p = find_participant(db, number, exam_id)
-        db.execute(update(Attempt).where(Attempt.participant_id == p.id)
-                   .values(bearer_sha256=None, connected_sid=None, connected_at=None))
-        # every serving process looks at the version and drops the revoked bearer's connection
+        # every serving process looks at the version and drops the revoked bearer's
+        # connection (the session row before the attempt's, as closing the session locks them)
         db.execute(update(ExamSession).where(ExamSession.id.in_(
             select(Attempt.session_id).where(Attempt.participant_id == p.id)))
             .values(control_version=ExamSession.control_version + 1))
+        db.execute(update(Attempt).where(Attempt.participant_id == p.id)
+                   .values(bearer_sha256=None, connected_sid=None, connected_at=None))
         append_audit(db, actor=actor, action="participant.reset_login",
                      subject=f"{p.exam_id}/{p.number}", details=_why({}, reason))

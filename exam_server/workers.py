@@ -20,7 +20,7 @@ import sys
 import time
 from collections.abc import Callable
 
-WORKER_COMMAND = "from exam_server.cli import main; main()"
+WORKER_COMMAND = "from exam_server.launch import run; run()"  # gevent patched first
 RESTART_AFTER = 1.0
 
 

@@ -17,6 +17,10 @@ from exam_server.launch import serves_on_gevent
     (["demo"], True),
     (["demo", "--simulate", "3", "--workers", "2"], True),  # the demo serves in-process too
     (["demo", "--no-serve"], False),
+    (["demo", "--no-serve", "--serve"], True),
+    (["serve", "--workers", "2", "--workers", "1"], True),
+    (["serve", "--workers", "01"], True),
+    (["serve", "--workers", "x"], False),
     (["serve", "--help"], False),
     (["-h"], False),
     ([], False),

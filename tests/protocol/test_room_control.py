@@ -23,7 +23,7 @@ from exam_server.proctoring import (
     publish_session,
     resume_session,
 )
-from exam_server.sessions import SessionStateError
+from exam_server.sessions import SessionStateError, reset_login
 from exam_server.timer import Timer
 from tests.cli.conftest import make_runner
 from tests.protocol.helpers import SESSION, Candidate, Prepared, Server, logged_in
@@ -260,3 +260,25 @@ def test_the_commands_reach_candidates_of_a_running_server(prepared: Prepared,
     assert "published" in run("session", "publish", SESSION, "--reason", "final").stdout
     assert "published" in run("session", "list").stdout
     assert "chain intact" in run("audit", "verify").stdout
+
+
+def test_a_reset_login_drops_the_revoked_connection_even_before_the_first_look(
+        in_process: InProcess) -> None:
+    """The control watch checks each new connection's bearer at its first look, whatever
+    the version says: a reset between the connect and that look must not be missed. The
+    connections still holding their attempt's bearer stay, and are not told anything."""
+    ip = in_process
+    one, two = ip.prepared.numbers[:2]
+    a, b = ip.candidate(one), ip.candidate(two)
+    for client in (a, b):
+        assert _call(client, "start")["ok"] is True
+        client.get_received("/exam")
+    reset_login(ip.rt.factory, one, actor="pengawas", reason=WHY)  # before any look
+    _watch(ip)
+    assert not a.is_connected(namespace="/exam")
+    assert b.is_connected(namespace="/exam")
+    assert _received(b) == []  # the first look at a running room tells nobody anything
+    reset_login(ip.rt.factory, two, actor="pengawas", reason=WHY)  # after it: the version
+    _watch(ip)
+    assert not b.is_connected(namespace="/exam")
+    assert _attempt(ip, one).connected_sid is None
