@@ -137,6 +137,7 @@ def test_the_workers_stop_cleanly_and_a_dead_one_is_started_again(
     out = cluster.stop()
     assert f"worker on port {cluster.port + 1} exited with status -9" in out
     assert "all workers stopped" in out
+    assert "MonkeyPatchWarning" not in out  # each worker (the restarted one too) patched first
     with cluster_db.factory() as db:
         beats = db.scalars(select(ServerHeartbeat)).all()
     assert len(beats) == 3  # two at start, one after the restart
