@@ -91,9 +91,11 @@ def _serve(instance: Path, port: int) -> subprocess.Popen[str]:
 
 
 @contextmanager
-def serve_exam(work: Path, participants: int) -> Iterator[RunningExam]:
+def serve_exam(work: Path, participants: int, roster: Path | None = None
+               ) -> Iterator[RunningExam]:
     """Build a running session of :data:`EXAM` for ``participants`` candidates in ``work``
-    through the ``seleksi`` commands, and serve it until the block ends."""
+    (or for the roster file ``roster``) through the ``seleksi`` commands, and serve it until
+    the block ends."""
     if not VENDOR.exists():
         pytest.fail(f"{VENDOR} is missing: run scripts/setup.sh (it copies socket.io-client "
                     "from the npm registry into exam_server/static/vendor)")
@@ -103,7 +105,8 @@ def serve_exam(work: Path, participants: int) -> Iterator[RunningExam]:
     run("bank", "sample", "--items", "600", "--out", work / "bank.json")
     run("bank", "import", work / "bank.json")
     run("exam", "load", EXAMPLE)
-    roster = write_roster(work / "participants.csv", participants, SESSION)
+    if roster is None:
+        roster = write_roster(work / "participants.csv", participants, SESSION)
     seal = work / "exam.seal"
     run("papers", "build", "--exam", EXAM, "--participants", roster, "--seed", "uji",
         "--out", seal)

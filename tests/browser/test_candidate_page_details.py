@@ -2,17 +2,14 @@
 
 The countdown against a workstation whose clock is wrong, the layout at 1024×768, the
 `Sebelumnya` button, every answer key, large text for a participant whose roster asks for it,
-and a reload while answers still wait in localStorage. The exam is built through the
-``seleksi`` commands as in ``conftest.serve_exam``, but with a roster whose first participant
-has the ``large_text`` accommodation.
+and a reload while answers still wait in localStorage. The exam is built by
+``conftest.serve_exam`` with a roster whose first participant has the ``large_text``
+accommodation.
 """
 
 from __future__ import annotations
 
-import csv
 import re
-import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -20,9 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import SESSION, VIEWPORT, RunningExam, _free_port, _serve
+from tests.browser.conftest import SESSION, VIEWPORT, RunningExam, serve_exam
 from tests.browser.test_candidate_page import PENDING, SAVED, Page, expect, server_state
-from tests.cli.conftest import EXAMPLE, make_runner
 
 pytestmark = pytest.mark.browser
 LARGE = "2411000000001"  # the roster gives this participant large text
@@ -33,40 +29,15 @@ WIDTH, HEIGHT = VIEWPORT["width"], VIEWPORT["height"]
 def exam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningExam]:
     """A running session whose roster has one large-text participant and ten others."""
     work = tmp_path_factory.mktemp("details")
-    instance = work / "instance"
-    run = make_runner(instance, None)
-    run("keys", "init")
-    run("bank", "sample", "--items", "600", "--out", work / "bank.json")
-    run("bank", "import", work / "bank.json")
-    run("exam", "load", EXAMPLE)
-    roster = work / "participants.csv"
+    roster = work / "roster.csv"
     rows = ["participant,name,formation,category,session,extra_minutes,large_text",
             f"{LARGE},Siti Aminah,Analis Kebijakan,umum,{SESSION},,ya"]
     rows += [f"2411{n:09d},Peserta {n},Analis Kebijakan,umum,{SESSION},,tidak"
              for n in range(2, 12)]
     roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    seal = work / "exam.seal"
-    run("papers", "build", "--exam", "skd-2024-demo", "--participants", roster, "--seed", "rinci",
-        "--out", seal)
-    run("papers", "import", seal)
-    key = run("papers", "release-key", seal, "--session", SESSION).stdout.strip()
-    run("session", "open", SESSION, "--key", key)
-    run("session", "pins", SESSION, "--out", work / "pins.csv")
-    run("session", "start", SESSION)
-    with open(work / "pins.csv", encoding="utf-8", newline="") as f:
-        cards = {row["participant"]: row["pin"] for row in csv.DictReader(f)}
-    port = _free_port()
-    proc = _serve(instance, port)
-    try:
-        yield RunningExam(f"http://127.0.0.1:{port}", instance, cards, run,
-                          sorted(n for n in cards if n != LARGE))
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+    with serve_exam(work, len(rows) - 1, roster) as running:
+        running.unused.remove(LARGE)  # kept for the large-text test
+        yield running
 
 
 def logged_in(context: Any, exam: RunningExam, number: str | None = None) -> Page:
