@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,12 +62,37 @@ def make_engine(url: str) -> Engine:
     PostgreSQL connections are checked before use and time out (:data:`PG_CONNECT_TIMEOUT_S`)."""
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True,
+        return create_engine(url, pool_pre_ping=True, **pool_settings(os.environ),
                              connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S})
     engine = create_engine(url)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
+
+
+POOL_VARIABLES = {"SELEKSI_DB_POOL_SIZE": "pool_size", "SELEKSI_DB_MAX_OVERFLOW": "max_overflow"}
+"""Environment variables sizing a PostgreSQL engine's connection pool (per process; default
+SQLAlchemy's 5 and 10): the pool must hold the journal's commit beside the reads of the
+console's and the scoreboard's pushes (``docs/deploy.md``)."""
+
+
+def pool_settings(environ: Mapping[str, str]) -> dict[str, int]:
+    """``create_engine`` arguments from the :data:`POOL_VARIABLES` set in ``environ``; a
+    value that is not a whole number in range is refused naming the variable."""
+    settings = {}
+    for variable, argument in POOL_VARIABLES.items():
+        raw = environ.get(variable, "").strip()
+        if not raw:
+            continue
+        least = 1 if argument == "pool_size" else 0
+        try:
+            value = int(raw)
+        except ValueError:
+            value = least - 1
+        if not least <= value <= 1000:
+            raise ValueError(f"{variable}={raw!r}: give a whole number from {least} to 1000")
+        settings[argument] = value
+    return settings
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
@@ -191,3 +194,42 @@ def test_created_at_defaults_to_now_in_utc(db_url: str) -> None:
             item = session.get(BankItem, "TIU-0001")
             assert item is not None
             assert before - timedelta(seconds=5) < item.created_at <= datetime.now(UTC)
+
+
+@pytest.mark.pg
+def test_the_postgresql_pool_is_sized_by_the_environment(pg_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SELEKSI_DB_POOL_SIZE", "7")
+    monkeypatch.setenv("SELEKSI_DB_MAX_OVERFLOW", "0")
+    engine = make_engine(pg_url)
+    try:
+        held = [engine.connect() for _ in range(7)]
+        assert (engine.pool.size(), engine.pool.checkedout()) == (7, 7)
+        eighth: list[sa.Connection] = []
+        waiter = threading.Thread(target=lambda: eighth.append(engine.connect()))
+        waiter.start()
+        waiter.join(timeout=1.0)
+        assert waiter.is_alive()  # no overflow: the eighth waits for one to come back
+        assert not eighth
+        held.pop().close()
+        waiter.join(timeout=10)
+        assert len(eighth) == 1
+        assert engine.pool.checkedout() == 7
+        for conn in held + eighth:
+            conn.close()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SELEKSI_DB_POOL_SIZE", "abc"), ("SELEKSI_DB_POOL_SIZE", "0"),
+    ("SELEKSI_DB_MAX_OVERFLOW", "-1"), ("SELEKSI_DB_MAX_OVERFLOW", "2.5")])
+def test_a_bad_pool_size_is_refused_naming_the_variable(
+        instance: Path, variable: str, value: str) -> None:
+    env = {**os.environ, "SELEKSI_INSTANCE": str(instance), variable: value,
+           "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test"}
+    done = subprocess.run([str(Path(sys.executable).with_name("seleksi")), "session", "list"],
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"seleksi: error: {variable}={value!r}: give a whole number "
+                                   f"from {0 if 'OVERFLOW' in variable else 1} to 1000")
