@@ -58,12 +58,10 @@ class ControlWatch:
 
     def __init__(self, factory: sessionmaker[Session], papers: PaperCache, clock: Clock, *,
                  emit: Emit, connections: Mapping[str, AttemptRef],
-                 bearers: Mapping[str, str] | None = None,
-                 drop: Callable[[str], None] | None = None) -> None:
+                 bearers: Mapping[str, str], drop: Callable[[str], None]) -> None:
         self.factory, self.papers, self.clock = factory, papers, clock
         self.emit, self.connections = emit, connections
-        self.bearers: Mapping[str, str] = {} if bearers is None else bearers
-        self.drop = drop
+        self.bearers, self.drop = bearers, drop
         self.seen: dict[int, SeenControl] = {}
         self.checked: set[str] = set()  # connections whose bearer was checked once
 
@@ -126,7 +124,7 @@ class ControlWatch:
     def _dropped(self, sid: str, bearer: str | None) -> bool:
         """Disconnect ``sid`` if the bearer it connected with is no longer its attempt's."""
         known = self.bearers.get(sid)
-        if self.drop is None or known is None or known == bearer:
+        if known is None or known == bearer:
             return False
         try:
             self.drop(sid)

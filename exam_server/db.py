@@ -85,13 +85,9 @@ def pool_settings(environ: Mapping[str, str]) -> dict[str, int]:
         if not raw:
             continue
         least = 1 if argument == "pool_size" else 0
-        try:
-            value = int(raw)
-        except ValueError:
-            value = least - 1
-        if not least <= value <= 1000:
+        if not raw.isdigit() or not least <= int(raw) <= 1000:
             raise ValueError(f"{variable}={raw!r}: give a whole number from {least} to 1000")
-        settings[argument] = value
+        settings[argument] = int(raw)
     return settings
 
 

@@ -4,7 +4,9 @@
 which must patch the standard library (sockets, ``ssl``, threads) before anything imports
 it; the command line's own imports (click, cryptography, SQLAlchemy …) import ``ssl``, so
 patching inside the command came too late (gevent's ``MonkeyPatchWarning``: "Monkey-patching
-ssl after ssl has already been imported may lead to errors"). Here it happens before them.
+ssl after ssl has already been imported may lead to errors"). Here it happens before them,
+and only here: the demo's simulated candidates share the server's gevent loop, and
+``--workers N`` starts each worker through :func:`run` too (``exam_server.workers``).
 """
 
 from __future__ import annotations

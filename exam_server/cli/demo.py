@@ -75,10 +75,7 @@ def write_demo_roster(path: Path, count: int, session: str) -> None:
 def group(ctx: click.Context, n_items: int, n_participants: int, n_simulated: int, pace: float,
           credentials: Path | None, serve: bool, host: str, port: int, workers: int) -> None:
     """Build a demo instance with a running session of the exam "SKD Demo" and serve it."""
-    if serve:
-        from gevent import monkey
-
-        monkey.patch_all()  # the server and the simulated candidates share one gevent loop
+    # serving, it runs on gevent, patched by the console script first (exam_server.launch)
     from exam_server.cli import bank, exam, keys, papers
 
     folder = instance_path()

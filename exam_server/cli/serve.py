@@ -25,11 +25,7 @@ def group(host: str, port: int, workers: int) -> None:
     """
     if workers > 1:
         sys.exit(serve_workers(host, port, workers))
-    from gevent import monkey
-
-    monkey.patch_all()  # the console script (exam_server.launch) did it first; this is for
-    # callers of exam_server.cli.main itself
-    serve(host, port)
+    serve(host, port)  # on gevent, patched by the console script first (exam_server.launch)
 
 
 def serve_workers(host: str, port: int, workers: int) -> int:
